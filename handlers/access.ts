@@ -1,0 +1,39 @@
+import type { Handler } from '../src/core/handler.js';
+import { roleAtLeast } from '../src/access/roles.js';
+
+/**
+ * Strangers reach nothing: each attempt is audited and answered at most once per interval.
+ * Known users are checked against the role each command or button needs.
+ */
+const access: Handler = {
+  name: 'access',
+  priority: 10,
+  async handle(ctx, next) {
+    const { audit, strangers, registry } = ctx.services;
+    if (ctx.role === 'stranger') {
+      ctx.outcome = 'denied';
+      audit.record({
+        actor: ctx.key,
+        action: ctx.command ? `/${ctx.command.name}` : ctx.inbound.callback ? 'button' : 'message',
+        outcome: 'denied',
+        detail: `stranger ${ctx.inbound.displayName}`.slice(0, 120),
+      });
+      if (strangers.shouldReply(ctx.key)) {
+        await ctx.reply(
+          `Hello! This is a private Jarvis. Your id is ${ctx.key}. The owner must allow you before you can use it: send them this id.`,
+        );
+      }
+      return;
+    }
+    const needed = ctx.command?.spec?.role ?? (ctx.inbound.callback ? registry.callback(ctx.inbound.callback.data)?.role : undefined);
+    if (needed && !roleAtLeast(ctx.role, needed)) {
+      ctx.outcome = 'denied';
+      audit.record({ actor: ctx.key, action: ctx.command ? `/${ctx.command.name}` : 'button', outcome: 'denied', detail: `needs ${needed}` });
+      await ctx.reply(needed === 'admin' ? 'That is for admins only.' : 'You are not allowed to do that.');
+      return;
+    }
+    await next();
+  },
+};
+
+export default access;

@@ -1,0 +1,14 @@
+import type { Handler } from '../src/core/handler.js';
+
+const cancel: Handler = {
+  name: 'cancel',
+  priority: 105,
+  commands: [{ name: 'cancel', description: 'Stop the current flow', role: 'user', effect: 'read' }],
+  async handle(ctx, next) {
+    if (ctx.command?.name !== 'cancel') return next();
+    const flow = ctx.services.flows.cancel(ctx);
+    await ctx.reply(flow ? `Cancelled /${flow}.` : 'Nothing to cancel.');
+  },
+};
+
+export default cancel;

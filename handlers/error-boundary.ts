@@ -1,0 +1,25 @@
+import type { Handler } from '../src/core/handler.js';
+import { UserError, errorRef } from '../src/core/errors.js';
+
+/** First link: nothing thrown further down reaches the channel, and no stack trace reaches chat. */
+const errorBoundary: Handler = {
+  name: 'error-boundary',
+  priority: 0,
+  async handle(ctx, next) {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof UserError) {
+        ctx.outcome = 'user_error';
+        await ctx.reply(err.message).catch((e) => ctx.log.warn({ err: e }, 'could not send error reply'));
+        return;
+      }
+      const ref = errorRef();
+      ctx.outcome = 'error';
+      ctx.log.error({ err, ref, handler: ctx.handledBy }, 'handler failed');
+      await ctx.reply(`Something went wrong (ref ${ref}). It has been logged.`).catch(() => undefined);
+    }
+  },
+};
+
+export default errorBoundary;

@@ -1,0 +1,22 @@
+import type { Job } from '../src/core/scheduler.js';
+
+/** Nightly upkeep: prune old records, let SQLite refresh its statistics, fold the WAL back. */
+const maintenance: Job = {
+  name: 'maintenance',
+  description: 'PRAGMA optimize, WAL checkpoint, prune old audit entries, expired flows and job runs',
+  schedule: (config) => config.jobs.maintenance,
+  async run(s) {
+    const day = 86_400_000;
+    const audit = s.audit.prune(s.config.auditRetentionDays * day);
+    const flows = s.flows.purgeExpired();
+    const runs = s.db.prepare('DELETE FROM job_runs WHERE started_at < ? AND outcome != ?').run(s.clock.now() - 90 * day, 'running').changes;
+    const updates = s.db
+      .prepare('DELETE FROM telegram_updates WHERE update_id < (SELECT COALESCE(MAX(update_id), 0) - 10000 FROM telegram_updates)')
+      .run().changes;
+    s.db.pragma('optimize');
+    const [cp] = s.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    return `pruned audit=${audit} flows=${flows} job_runs=${runs} updates=${updates}; checkpoint busy=${cp?.busy ?? 0} pages=${cp?.checkpointed ?? 0}`;
+  },
+};
+
+export default maintenance;

@@ -1,0 +1,243 @@
+import { Bot, GrammyError, HttpError, type Transformer } from 'grammy';
+import type { Update } from 'grammy/types';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { createConcurrentSink, createRunner, createSource, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import type { Channel, ChannelInfo, ChannelState, Dispatch } from './channel.js';
+import type { Outbound, SentRef } from '../core/message.js';
+import type { Replier } from '../core/handler.js';
+import type { Logger } from '../core/logger.js';
+import type { Clock } from '../core/clock.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { Config } from '../config.js';
+import { Outbox, outboxTransformer } from './outbox.js';
+import { renderForTelegram } from './telegram-render.js';
+import { sequenceKey, telegramInbound } from './telegram-inbound.js';
+import type { UpdateLedger } from './update-ledger.js';
+
+type TelegramConfig = NonNullable<Config['telegram']>;
+
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+export class TelegramStartError extends Error {
+  override readonly name = 'TelegramStartError';
+}
+
+/**
+ * Telegram through grammY: long polling with the runner (in order per chat, concurrent across
+ * chats), outgoing calls through auto-retry and one rate-limited outbox.
+ */
+export class TelegramChannel implements Channel {
+  readonly name = 'telegram' as const;
+  readonly bot: Bot;
+  private runner?: RunnerHandle;
+  private state: ChannelState = 'starting';
+  private detail?: string;
+  private offset = 0;
+  private readonly outbox: Outbox;
+
+  constructor(private readonly cfg: TelegramConfig, private readonly deps: { log: Logger; metrics: Metrics; ledger: UpdateLedger; clock: Clock }) {
+    this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot, timeoutSeconds: cfg.requestTimeoutSec } });
+    this.outbox = new Outbox(cfg);
+    // Installed inner to outer: count every attempt, retry 429/5xx/network, then pace per chat.
+    this.bot.api.config.use(this.metricsTransformer(), this.retryTransformer(), outboxTransformer(this.outbox));
+  }
+
+  info(): ChannelInfo {
+    return { name: this.name, state: this.state, detail: this.detail };
+  }
+
+  async start(dispatch: Dispatch): Promise<void> {
+    const { log } = this.deps;
+    try {
+      await this.bot.init();
+      const webhook = await this.bot.api.getWebhookInfo();
+      if (webhook.url) {
+        log.warn('a webhook was set for this bot; deleting it so long polling can work');
+        await this.bot.api.deleteWebhook({ drop_pending_updates: false });
+      }
+    } catch (err) {
+      this.setState('disconnected', 'cannot reach Telegram');
+      if (err instanceof GrammyError && err.error_code === 401) {
+        throw new TelegramStartError('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather.');
+      }
+      throw new TelegramStartError(`Cannot reach the Telegram Bot API at ${this.cfg.apiRoot}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const username = this.bot.botInfo.username;
+    this.bot.catch((err) => log.error({ err: err.error }, 'telegram update failed'));
+    this.bot.use(sequentialize((ctx) => sequenceKey(ctx.update)));
+    this.bot.use(async (ctx) => {
+      const inbound = telegramInbound(ctx.update, username, this.deps.clock.now());
+      if (!inbound) {
+        if (ctx.update.callback_query) await this.answer(ctx.update.callback_query.id);
+        log.debug({ update: ctx.update.update_id }, 'update ignored');
+        return;
+      }
+      if (!this.deps.ledger.claim(ctx.update.update_id)) {
+        log.info({ update: ctx.update.update_id }, 'update already handled; skipping the redelivery');
+        if (inbound.callback) await this.answer(inbound.callback.queryId);
+        return;
+      }
+      await dispatch(inbound, this.replier(inbound.chatId, inbound.callback?.queryId));
+    });
+    // The runner types its signal with an older AbortSignal polyfill; at run time it is Node's own.
+    const source = createSource<Update>({ supply: (batch, signal) => this.fetch(batch, signal as unknown as AbortSignal) });
+    const sink = createConcurrentSink<Update>(
+      { consume: (u) => this.bot.handleUpdate(u) },
+      async (err) => log.error({ err }, 'telegram update failed outside the chain'),
+      { concurrency: 256 },
+    );
+    this.runner = createRunner(source, sink);
+    this.runner.start();
+    void this.runner.task()?.catch((err) => {
+      this.setState('disconnected', 'polling stopped');
+      log.error({ err }, 'telegram polling stopped');
+    });
+    log.info({ bot: username }, 'telegram long polling started');
+  }
+
+  async stop(): Promise<void> {
+    const r = this.runner;
+    this.runner = undefined;
+    this.setState('stopped');
+    if (r?.isRunning()) await r.stop();
+  }
+
+  async send(chatId: string, out: Outbound): Promise<SentRef | undefined> {
+    return this.replier(chatId).send(out);
+  }
+
+  async publishCommands(
+    commands: { user: { name: string; description: string }[]; admin: { name: string; description: string }[] },
+    adminUserIds: string[],
+  ): Promise<void> {
+    const toBot = (list: { name: string; description: string }[]) => list.map((c) => ({ command: c.name, description: c.description.slice(0, 256) }));
+    try {
+      await this.bot.api.setMyCommands(toBot(commands.user));
+      for (const id of adminUserIds) {
+        await this.bot.api.setMyCommands(toBot(commands.admin), { scope: { type: 'chat', chat_id: Number(id) } });
+      }
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not publish the command menu');
+    }
+  }
+
+  private setState(state: ChannelState, detail?: string): void {
+    if (this.state === 'stopped') return;
+    this.state = state;
+    this.detail = detail;
+  }
+
+  /** getUpdates with backoff. Starts at offset 0: Telegram re-sends what was never confirmed and the ledger drops what was handled. */
+  private async fetch(batchSize: number, signal: AbortSignal): Promise<Update[]> {
+    let retryIn = 500;
+    for (;;) {
+      try {
+        const updates = await this.bot.api.getUpdates(
+          { offset: this.offset, limit: Math.max(1, Math.min(batchSize, 100)), timeout: this.cfg.pollTimeoutSec, allowed_updates: [...ALLOWED_UPDATES] },
+          signal as never, // grammY types this with the same polyfill
+        );
+        this.setState('connected');
+        const last = updates[updates.length - 1];
+        if (last) this.offset = last.update_id + 1;
+        return updates;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const code = err instanceof GrammyError ? err.error_code : undefined;
+        if (code === 401) {
+          this.setState('disconnected', 'token rejected (401)');
+          throw err;
+        }
+        this.setState(code === 409 ? 'disconnected' : 'reconnecting', code === 409 ? 'another process polls this token (409)' : 'getUpdates failing');
+        this.deps.log.warn({ err, code }, 'getUpdates failed; retrying');
+        const retryAfter = err instanceof GrammyError ? err.parameters.retry_after : undefined;
+        const wait = retryAfter ? retryAfter * 1000 : retryIn * (0.5 + Math.random());
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, wait);
+          signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        });
+        if (signal.aborted) throw new Error('stopped');
+        retryIn = Math.min(retryIn * 2, 30_000);
+      }
+    }
+  }
+
+  private replier(chatId: string, queryId?: string): Replier {
+    let answered = queryId === undefined;
+    return {
+      send: async (out) => {
+        let ref: SentRef | undefined;
+        for (const part of renderForTelegram(out)) {
+          const msg = await this.sendHtml(chatId, part);
+          ref = { chatId, messageId: String(msg.message_id) };
+        }
+        return ref;
+      },
+      edit: async (ref, out) => {
+        const [first, ...rest] = renderForTelegram(out);
+        try {
+          await this.bot.api.editMessageText(ref.chatId, Number(ref.messageId), first!.text, { parse_mode: 'HTML', reply_markup: first!.reply_markup });
+        } catch (err) {
+          if (!(err instanceof GrammyError && /message is not modified/.test(err.description))) throw err;
+        }
+        for (const part of rest) await this.sendHtml(chatId, part);
+      },
+      answerCallback: async (text) => {
+        if (answered) {
+          if (text) await this.replier(chatId).send({ text });
+          return;
+        }
+        answered = true;
+        await this.answer(queryId!, text);
+      },
+    };
+  }
+
+  private async sendHtml(chatId: string, part: ReturnType<typeof renderForTelegram>[number]) {
+    const opts = { parse_mode: 'HTML' as const, reply_markup: part.reply_markup, link_preview_options: { is_disabled: true } };
+    try {
+      return await this.bot.api.sendMessage(chatId, part.text, opts);
+    } catch (err) {
+      // Our renderer escapes everything; if Telegram still cannot parse it, send it plain rather than not at all.
+      if (err instanceof GrammyError && /can't parse entities/.test(err.description)) {
+        this.deps.log.error({ err }, 'telegram rejected our HTML; resending as plain text');
+        return this.bot.api.sendMessage(chatId, part.text.replace(/<[^>]+>/g, ''), { reply_markup: part.reply_markup });
+      }
+      throw err;
+    }
+  }
+
+  private async answer(queryId: string, text?: string): Promise<void> {
+    try {
+      await this.bot.api.answerCallbackQuery(queryId, text ? { text: text.slice(0, 200) } : undefined);
+    } catch (err) {
+      this.deps.log.debug({ err }, 'answerCallbackQuery failed (query too old?)');
+    }
+  }
+
+  private metricsTransformer(): Transformer {
+    const { metrics } = this.deps;
+    return async (prev, method, payload, signal) => {
+      try {
+        const res = await prev(method, payload, signal);
+        if (method !== 'getUpdates' || !res.ok) {
+          metrics.apiCalls.inc({ service: 'telegram', method, outcome: res.ok ? 'ok' : String(res.error_code) });
+        }
+        if (!res.ok && res.error_code === 429) {
+          metrics.api429.inc({ service: 'telegram', method });
+          const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id;
+          if (chatId !== undefined) this.outbox.penalise(String(chatId));
+        }
+        return res;
+      } catch (err) {
+        if (!(err instanceof HttpError && signal?.aborted)) metrics.apiCalls.inc({ service: 'telegram', method, outcome: 'network' });
+        throw err;
+      }
+    };
+  }
+
+  /** auto-retry for everything but getUpdates, whose loop above already backs off and must stop at once on shutdown. */
+  private retryTransformer(): Transformer {
+    const retry = autoRetry({ maxRetryAttempts: this.cfg.maxRetries, maxDelaySeconds: 120 });
+    return (prev, method, payload, signal) => (method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal));
+  }
+}

@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+/**
+ * One zod schema over the environment (plus an optional .env file). Every limit has a default
+ * here; docs/operations.md lists them. A bad value is reported by variable name, never by value,
+ * so a mistyped secret is not echoed to the terminal or a log.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a whole number' })
+    .int({ message: 'expected a whole number' })
+    .min(min, { message: `expected at least ${min}` })
+    .max(max, { message: `expected at most ${max}` });
+
+const num = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a number' })
+    .min(min, { message: `expected at least ${min}` })
+    .max(max, { message: `expected at most ${max}` });
+
+const identity = /^(telegram|whatsapp|console):[A-Za-z0-9_.@+-]{1,64}$/;
+
+const adminList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .refine((list) => list.every((x) => identity.test(x)), {
+    message: 'expected a comma-separated list like telegram:123,whatsapp:447700900000',
+  });
+
+const url = z.url({ message: 'expected an http(s) URL' }).refine((u) => /^https?:\/\//.test(u), {
+  message: 'expected an http(s) URL',
+});
+
+const cronExpr = z.string().regex(/^(\S+\s+){4,5}\S+$/, { message: 'expected a cron expression like "17 4 * * *"' });
+
+const envSchema = z.object({
+  JARVIS_DATA_DIR: z.string().min(1).default('./data'),
+  JARVIS_ADMINS: adminList.default([]),
+  JARVIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JARVIS_HTTP_ENABLED: bool.default(true),
+  JARVIS_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  JARVIS_HTTP_PORT: int(0, 65535).default(8787),
+  JARVIS_CONSOLE: z.enum(['auto', 'on', 'off']).default('auto'),
+  JARVIS_RATE_LIMIT_ENABLED: bool.default(true),
+  JARVIS_RATE_LIMIT_BURST: int(1, 10_000).default(10),
+  JARVIS_RATE_LIMIT_PER_MIN: num(0.1, 100_000).default(30),
+  JARVIS_STRANGER_REPLY_INTERVAL_SEC: int(0, 86_400).default(600),
+  JARVIS_FLOW_TTL_SEC: int(10, 7 * 86_400).default(900),
+  JARVIS_SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(8_000),
+  JARVIS_AUDIT_RETENTION_DAYS: int(1, 36_500).default(180),
+  JARVIS_MAINTENANCE_CRON: cronExpr.default('17 4 * * *'),
+  JARVIS_MAINTENANCE_MISSED: z.enum(['skip', 'run-once']).default('run-once'),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d{3,20}:[A-Za-z0-9_-]{5,}$/, { message: 'does not look like a bot token from @BotFather (digits:letters)' })
+    .optional(),
+  TELEGRAM_API_ROOT: url.default('https://api.telegram.org'),
+  TELEGRAM_POLL_TIMEOUT_SEC: int(0, 50).default(30),
+  TELEGRAM_PER_CHAT_PER_SEC: num(0.01, 100).default(1),
+  TELEGRAM_PER_CHAT_BURST: int(1, 100).default(3),
+  TELEGRAM_GROUP_PER_MIN: int(1, 10_000).default(20),
+  TELEGRAM_GLOBAL_PER_SEC: num(0.1, 1_000).default(30),
+  TELEGRAM_MAX_RETRIES: int(0, 20).default(6),
+  TELEGRAM_REQUEST_TIMEOUT_SEC: int(1, 600).default(60),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  dataDir: string;
+  dbPath: string;
+  admins: string[];
+  logLevel: z.infer<typeof envSchema>['JARVIS_LOG_LEVEL'];
+  http: { enabled: boolean; host: string; port: number };
+  console: 'auto' | 'on' | 'off';
+  rateLimit: { enabled: boolean; burst: number; perMinute: number };
+  strangerReplyIntervalMs: number;
+  flowTtlMs: number;
+  shutdownTimeoutMs: number;
+  auditRetentionDays: number;
+  jobs: { maintenance: { cron: string; missed: 'skip' | 'run-once' } };
+  telegram?: {
+    token: string;
+    apiRoot: string;
+    pollTimeoutSec: number;
+    perChatPerSec: number;
+    perChatBurst: number;
+    groupPerMin: number;
+    globalPerSec: number;
+    maxRetries: number;
+    requestTimeoutSec: number;
+  };
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/** Parses the given environment; never throws, never includes a value in an error. */
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+    return { ok: false, errors: [...new Set(errors)] };
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.JARVIS_DATA_DIR);
+  return {
+    ok: true,
+    config: {
+      dataDir,
+      dbPath: resolve(dataDir, 'jarvis.db'),
+      admins: e.JARVIS_ADMINS,
+      logLevel: e.JARVIS_LOG_LEVEL,
+      http: { enabled: e.JARVIS_HTTP_ENABLED, host: e.JARVIS_HTTP_HOST, port: e.JARVIS_HTTP_PORT },
+      console: e.JARVIS_CONSOLE,
+      rateLimit: { enabled: e.JARVIS_RATE_LIMIT_ENABLED, burst: e.JARVIS_RATE_LIMIT_BURST, perMinute: e.JARVIS_RATE_LIMIT_PER_MIN },
+      strangerReplyIntervalMs: e.JARVIS_STRANGER_REPLY_INTERVAL_SEC * 1000,
+      flowTtlMs: e.JARVIS_FLOW_TTL_SEC * 1000,
+      shutdownTimeoutMs: e.JARVIS_SHUTDOWN_TIMEOUT_MS,
+      auditRetentionDays: e.JARVIS_AUDIT_RETENTION_DAYS,
+      jobs: { maintenance: { cron: e.JARVIS_MAINTENANCE_CRON, missed: e.JARVIS_MAINTENANCE_MISSED } },
+      telegram: e.TELEGRAM_BOT_TOKEN
+        ? {
+            token: e.TELEGRAM_BOT_TOKEN,
+            apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+            pollTimeoutSec: e.TELEGRAM_POLL_TIMEOUT_SEC,
+            perChatPerSec: e.TELEGRAM_PER_CHAT_PER_SEC,
+            perChatBurst: e.TELEGRAM_PER_CHAT_BURST,
+            groupPerMin: e.TELEGRAM_GROUP_PER_MIN,
+            globalPerSec: e.TELEGRAM_GLOBAL_PER_SEC,
+            maxRetries: e.TELEGRAM_MAX_RETRIES,
+            requestTimeoutSec: e.TELEGRAM_REQUEST_TIMEOUT_SEC,
+          }
+        : undefined,
+    },
+  };
+}
+
+/** process.env overlaid on an optional .env file (the real environment wins). */
+export function readEnv(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const file = env.JARVIS_ENV_FILE ?? resolve(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+/** Values that must never reach a log line or a chat reply. */
+export function secretsOf(config: Config): string[] {
+  return [config.telegram?.token].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+}

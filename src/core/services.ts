@@ -1,0 +1,38 @@
+import type { Config } from '../config.js';
+import type { Db } from '../storage/database.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import type { Roles } from '../access/roles.js';
+import type { AuditLog } from '../access/audit.js';
+import type { Lockdown } from '../access/lockdown.js';
+import type { RateLimiter } from '../access/rate-limit.js';
+import type { StrangerGate } from '../access/stranger-gate.js';
+import type { FlowEngine } from './flows.js';
+import type { Registry } from './registry.js';
+import type { StatusBoard } from './status-board.js';
+import type { Scheduler } from './scheduler.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { ChannelInfo } from '../channels/channel.js';
+
+/** Everything handlers, flows and jobs may use. Built once, in src/app.ts. */
+export interface Services {
+  readonly config: Config;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly db: Db;
+  readonly roles: Roles;
+  readonly audit: AuditLog;
+  readonly lockdown: Lockdown;
+  /** Absent when rate limiting is disabled in config. */
+  readonly rateLimiter?: RateLimiter;
+  readonly strangers: StrangerGate;
+  readonly flows: FlowEngine;
+  readonly registry: Registry;
+  readonly status: StatusBoard;
+  readonly scheduler: Scheduler;
+  readonly metrics: Metrics;
+  /** The channels that are running and their state. */
+  channels(): ChannelInfo[];
+}

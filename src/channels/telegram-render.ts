@@ -44,7 +44,7 @@ export interface TelegramMessagePart {
  */
 export function renderForTelegram(out: Outbound): TelegramMessagePart[] {
   const spans = toSpans(out.text).map((s) => ({ ...s, text: s.text.replace(CONTROL_RE, '') }));
-  const chunks = splitSpans(spans, TELEGRAM_TEXT_LIMIT, toHtml).map(toHtml).filter((t) => t.trim().length > 0);
+  const chunks = splitSpans(spans, TELEGRAM_TEXT_LIMIT, toHtml).map((c) => toHtml(c).trimEnd()).filter((t) => t.length > 0);
   if (chunks.length === 0) chunks.push('(no text)');
   const keyboard = renderKeyboard(out.buttons);
   return chunks.map((text, i) => (i === chunks.length - 1 && keyboard ? { text, reply_markup: keyboard } : { text }));

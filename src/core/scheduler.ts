@@ -62,6 +62,10 @@ export class Scheduler {
     return [...this.entries.keys()];
   }
 
+  jobs(): { name: string; description: string; cron: string; missed: 'skip' | 'run-once' }[] {
+    return [...this.entries.values()].map((e) => ({ name: e.job.name, description: e.job.description, cron: e.cron, missed: e.missed }));
+  }
+
   /** Starts every schedule and deals with runs missed while the daemon was down. */
   start(): void {
     const now = this.deps.clock.now();

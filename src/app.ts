@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { Logger } from './core/logger.js';
+import { openDatabase, type Db } from './storage/database.js';
+import { migrate, readMigrations } from './storage/migrations.js';
+import { projectRoot } from './core/paths.js';
+import { Roles, parseIdentity } from './access/roles.js';
+import { AuditLog } from './access/audit.js';
+import { Lockdown } from './access/lockdown.js';
+import { RateLimiter } from './access/rate-limit.js';
+import { StrangerGate } from './access/stranger-gate.js';
+import { FlowEngine, isFlow } from './core/flows.js';
+import { Registry } from './core/registry.js';
+import { StatusBoard } from './core/status-board.js';
+import { Scheduler, isJob } from './core/scheduler.js';
+import { createChain, isHandler } from './core/chain.js';
+import { Dispatcher } from './core/dispatcher.js';
+import { loadFolder } from './core/load-modules.js';
+import type { Services } from './core/services.js';
+import type { Channel } from './channels/channel.js';
+import { createMetrics } from './ops/metrics.js';
+import { createHttpServer, listen } from './ops/http.js';
+
+/**
+ * The composition root: the only place that builds services and wires them together.
+ * Channels are passed in, so the same app runs with Telegram, the console, or in memory.
+ */
+export interface App {
+  readonly services: Services;
+  readonly dispatcher: Dispatcher;
+  readonly channels: readonly Channel[];
+  /** Where HTTP listens, once started (undefined when disabled). */
+  httpAddress(): AddressInfo | undefined;
+  start(): Promise<void>;
+  /** Graceful: stop intake, let in-flight messages finish (bounded), stop jobs, close HTTP and the database. */
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  channels: (deps: { db: Db; clock: Clock; log: Logger; metrics: ReturnType<typeof createMetrics> }) => Channel[];
+  clock?: Clock;
+  /** Start the scheduler (off for `jarvis chat`, which shares the database with a running daemon). */
+  jobs?: boolean;
+  http?: boolean;
+  defaultMetrics?: boolean;
+}
+
+export function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const { config, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const db = openDatabase(config.dbPath);
+  try {
+    const report = migrate(db, readMigrations(join(projectRoot(), 'migrations')), clock.now());
+    if (report.applied.length) log.info({ applied: report.applied, version: report.current }, 'database migrated');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const metrics = createMetrics({ defaults: opts.defaultMetrics });
+  const handlers = await loadFolder('handlers', isHandler);
+  const flows = await loadFolder('conversations', isFlow);
+  const jobs = await loadFolder('jobs', isJob);
+  const registry = new Registry(handlers);
+  const channels = opts.channels({ db, clock, log, metrics });
+
+  // Services are referenced by the scheduler before the object exists; the getter closes that loop.
+  let services!: Services;
+  const scheduler = new Scheduler({ db, clock, log: log.child({ module: 'jobs' }), metrics, config, services: () => services }, jobs);
+  services = {
+    config,
+    version: readVersion(),
+    startedAt: clock.now(),
+    clock,
+    log,
+    db,
+    roles: new Roles(db, config.admins, clock),
+    audit: new AuditLog(db, clock),
+    lockdown: new Lockdown(db, clock),
+    rateLimiter: config.rateLimit.enabled ? new RateLimiter(config.rateLimit.burst, config.rateLimit.perMinute, clock) : undefined,
+    strangers: new StrangerGate(db, config.strangerReplyIntervalMs, clock),
+    flows: new FlowEngine(db, flows, config.flowTtlMs, clock),
+    registry,
+    status: new StatusBoard(),
+    scheduler,
+    metrics,
+    channels: () => channels.map((c) => c.info()),
+  };
+  const dispatcher = new Dispatcher(createChain(handlers), services);
+  let http: Server | undefined;
+  let address: AddressInfo | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    services,
+    dispatcher,
+    channels,
+    httpAddress: () => address,
+    async start() {
+      if (opts.http !== false && config.http.enabled) {
+        http = createHttpServer(services);
+        address = await listen(http, config.http.host, config.http.port);
+        log.info({ host: address.address, port: address.port }, 'http listening');
+      }
+      for (const c of channels) {
+        await c.start(dispatcher.dispatch);
+        const admins = config.admins.map(parseIdentity).filter((id) => id?.channel === c.name).map((id) => id!.userId);
+        await c.publishCommands?.(
+          {
+            user: registry.commandsFor('user').map((x) => ({ name: x.name, description: x.description })),
+            admin: registry.commandsFor('admin').map((x) => ({ name: x.name, description: x.description })),
+          },
+          admins,
+        );
+      }
+      if (opts.jobs !== false) scheduler.start();
+      log.info({ channels: channels.map((c) => c.name), version: services.version }, 'jarvis started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        const t0 = Date.now();
+        await Promise.allSettled(channels.map((c) => c.stop()));
+        const drained = await dispatcher.drain(config.shutdownTimeoutMs);
+        if (!drained) log.warn({ inFlight: dispatcher.inFlight }, 'shutdown timeout: some messages were still being handled');
+        const left = Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0));
+        await scheduler.stop(left);
+        if (http) {
+          http.closeAllConnections();
+          await new Promise<void>((r) => http!.close(() => r()));
+        }
+        db.close();
+        log.info({ ms: Date.now() - t0 }, 'jarvis stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Channel, ChannelInfo, Dispatch } from './channel.js';
+import type { Inbound, Outbound, SentRef } from '../core/message.js';
+import type { Replier } from '../core/handler.js';
+
+export interface MemorySent {
+  chatId: string;
+  kind: 'send' | 'edit' | 'answer';
+  out: Outbound;
+  ref?: SentRef;
+}
+
+/** An in-process channel: messages are injected and replies collected (benchmarks, embedding). */
+export class MemoryChannel implements Channel {
+  readonly name = 'memory' as const;
+  readonly sent: MemorySent[] = [];
+  private dispatch?: Dispatch;
+  private seq = 0;
+
+  constructor(private readonly opts: { record?: boolean } = { record: true }) {}
+
+  info(): ChannelInfo {
+    return { name: this.name, state: this.dispatch ? 'connected' : 'stopped' };
+  }
+
+  async start(dispatch: Dispatch): Promise<void> {
+    this.dispatch = dispatch;
+  }
+
+  async stop(): Promise<void> {
+    this.dispatch = undefined;
+  }
+
+  async send(chatId: string, out: Outbound): Promise<SentRef> {
+    const ref = { chatId, messageId: String(++this.seq) };
+    if (this.opts.record !== false) this.sent.push({ chatId, kind: 'send', out, ref });
+    return ref;
+  }
+
+  /** Runs one message through the chain; resolves when the chain is done with it. */
+  async inject(inbound: Inbound): Promise<void> {
+    if (!this.dispatch) throw new Error('memory channel is not started');
+    await this.dispatch(inbound, this.replier(inbound.chatId));
+  }
+
+  private replier(chatId: string): Replier {
+    return {
+      send: (out) => this.send(chatId, out),
+      edit: async (ref, out) => {
+        if (this.opts.record !== false) this.sent.push({ chatId, kind: 'edit', out, ref });
+      },
+      answerCallback: async (text) => {
+        if (this.opts.record !== false && text) this.sent.push({ chatId, kind: 'answer', out: { text } });
+      },
+    };
+  }
+}

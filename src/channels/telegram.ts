@@ -62,6 +62,7 @@ export class TelegramChannel implements Channel {
       }
       throw new TelegramStartError(`Cannot reach the Telegram Bot API at ${this.cfg.apiRoot}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    this.setState('connected'); // getMe answered: the token works and the API is reachable
     const username = this.bot.botInfo.username;
     this.bot.catch((err) => log.error({ err: err.error }, 'telegram update failed'));
     this.bot.use(sequentialize((ctx) => sequenceKey(ctx.update)));

@@ -1,0 +1,161 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
+import { createApp, type App } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/core/logger.js';
+import { TelegramChannel, TelegramStartError } from '../../src/channels/telegram.js';
+import { UpdateLedger } from '../../src/channels/update-ledger.js';
+
+const ADMIN = { id: 1001, first_name: 'Ada' };
+
+/** The real app with the real Telegram channel, pointed at the fake Bot API, HTTP on a random port. */
+async function appFor(fake: FakeTelegramBotApi, env: Record<string, string> = {}): Promise<App> {
+  const r = parseConfig({
+    JARVIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'jarvis-tg-')),
+    JARVIS_ADMINS: `telegram:${ADMIN.id}`,
+    JARVIS_HTTP_PORT: '0',
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_POLL_TIMEOUT_SEC: '1',
+    TELEGRAM_PER_CHAT_PER_SEC: '50',
+    TELEGRAM_PER_CHAT_BURST: '20',
+    ...env,
+  });
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  const config = r.config;
+  return createApp({
+    config,
+    log: createLogger({ level: 'silent' }),
+    defaultMetrics: false,
+    channels: ({ db, clock, log, metrics }) => [new TelegramChannel(config.telegram!, { clock, log, metrics, ledger: new UpdateLedger(db, clock) })],
+  });
+}
+
+describe('Telegram channel against the fake Bot API', () => {
+  let fake: FakeTelegramBotApi;
+  let app: App | undefined;
+  beforeEach(async () => {
+    fake = new FakeTelegramBotApi();
+    await fake.start();
+  });
+  afterEach(async () => {
+    await app?.stop();
+    app = undefined;
+    await fake.stop();
+  });
+
+  it('publishes the user menu for everyone and the admin menu for the owner chat', async () => {
+    app = await appFor(fake);
+    await app.start();
+    const menus = fake.calls.filter((c) => c.method === 'setMyCommands' && c.answeredWith === 'ok');
+    const names = (c: (typeof menus)[number]) => (c.params.commands as { command: string }[]).map((x) => x.command);
+    const everyone = menus.find((c) => !c.params.scope)!;
+    const owner = menus.find((c) => (c.params.scope as { chat_id?: number } | undefined)?.chat_id === ADMIN.id)!;
+    expect(names(everyone)).toContain('status');
+    expect(names(everyone)).not.toContain('lockdown');
+    expect(names(owner)).toContain('lockdown');
+  });
+
+  it('escapes user text so the strict HTML parser accepts it, and answers a button exactly once', async () => {
+    app = await appFor(fake);
+    await app.start();
+    fake.sendText({ id: ADMIN.id, first_name: '<b>Ada & co</b>' }, '/whoami');
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 1);
+    expect(fake.textsTo(ADMIN.id)[0]).toContain('&lt;b&gt;Ada &amp; co&lt;/b&gt;');
+    expect(fake.calls.filter((c) => c.answeredWith === 'error')).toEqual([]);
+
+    fake.sendText(ADMIN, '/allow telegram:3003');
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 2);
+    const question = fake.sentTo(ADMIN.id).at(-1)!;
+    expect(question.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'User', callback_data: 'flow:allow:user' }, { text: 'Admin', callback_data: 'flow:allow:admin' }]] });
+    const qid = fake.pressButton(ADMIN, 'flow:allow:user', 1003);
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 3);
+    expect(fake.textsTo(ADMIN.id)[2]).toBe('telegram:3003 is now a user.');
+    await fake.waitFor(() => fake.calls.some((c) => c.method === 'answerCallbackQuery'));
+    expect(fake.calls.filter((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === qid)).toHaveLength(1);
+  });
+
+  it('delivers every reply exactly once through 429s and 500s, and counts the 429s', async () => {
+    app = await appFor(fake);
+    await app.start();
+    // The first attempt at reply 2 gets a 429, the first at reply 4 a 500 (auto-retry waits ~3 s for 5xx).
+    const faulted = new Set<string>();
+    fake.faults = (method, params) => {
+      const text = String(params.text);
+      if (method !== 'sendMessage' || faulted.has(text)) return undefined;
+      if (text.startsWith('telegram:2 ')) return faulted.add(text), { kind: '429', retryAfter: 1 };
+      if (text.startsWith('telegram:4 ')) return faulted.add(text), { kind: '500' };
+      return undefined;
+    };
+    for (let n = 1; n <= 5; n++) fake.sendText(ADMIN, `/allow telegram:${n} user`);
+    const expected = [1, 2, 3, 4, 5].map((n) => `telegram:${n} is now a user.`);
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length >= 5, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.textsTo(ADMIN.id)).toEqual(expected); // once each, in order
+    expect(faulted.size).toBe(2);
+    expect(fake.calls.filter((c) => c.answeredWith === 'error').map((c) => c.errorCode)).toEqual([429, 500]);
+    const metrics = await app.services.metrics.registry.getSingleMetricAsString('jarvis_outgoing_api_429_total');
+    expect(metrics).toMatch(/method="sendMessage"} [1-9]/);
+  });
+
+  it('splits a reply over 4096 characters into several messages that all arrive', async () => {
+    app = await appFor(fake, { JARVIS_RATE_LIMIT_ENABLED: 'false' });
+    await app.start();
+    const long = 'x'.repeat(60);
+    for (let i = 0; i < 80; i++) app.services.audit.record({ actor: `telegram:${i}`, action: 'message', outcome: 'denied', detail: long });
+    fake.sendText(ADMIN, '/audit 80');
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    const parts = fake.textsTo(ADMIN.id);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((p) => p.length <= 4096)).toBe(true);
+    expect(parts.join('\n').match(/→ denied/g)).toHaveLength(80);
+  });
+
+  it('skips an update it already handled when Telegram delivers it again', async () => {
+    app = await appFor(fake);
+    await app.start();
+    const update = { message: { message_id: 1, date: 0, chat: { id: ADMIN.id, type: 'private' }, from: { ...ADMIN, is_bot: false }, text: '/whoami' } };
+    const id = fake.pushRawUpdate(update);
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 1);
+    fake.pushRawUpdate({ ...update, update_id: id });
+    fake.sendText(ADMIN, '/start');
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 2);
+    expect(fake.textsTo(ADMIN.id)[1]).toMatch(/at your service/);
+  });
+
+  it('reports ready with Telegram connected on /readyz, with reasons when it is not', async () => {
+    app = await appFor(fake);
+    await app.start();
+    const base = `http://127.0.0.1:${app.httpAddress()!.port}`;
+        const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('jarvis_handler_duration_seconds');
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    await fake.stop(); // Telegram goes away
+    await new Promise((r) => setTimeout(r, 1500));
+    const down = await fetch(`${base}/readyz`);
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { reasons: string[] };
+    expect(body.reasons.join(' ')).toMatch(/telegram is (reconnecting|disconnected)/);
+    fake = new FakeTelegramBotApi();
+    await fake.start();
+  });
+
+  it('fails to start with a clear message when the token is rejected', async () => {
+    const other = new FakeTelegramBotApi({ token: '999:WRONGTOKEN' });
+    await other.start();
+    try {
+      app = await appFor(fake, { TELEGRAM_API_ROOT: other.apiRoot });
+      await expect(app.start()).rejects.toThrow(TelegramStartError);
+      await expect(app.start()).rejects.toThrow(/401/);
+    } finally {
+      await other.stop();
+    }
+  });
+});

@@ -37,14 +37,13 @@ interface Options {
 function parseArgs(argv: readonly string[]): Options {
   const opts: Options = { n: 100_000, warmup: 5_000, block: 1_000 };
   for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const key = flag === '--n' ? 'n' : flag === '--warmup' ? 'warmup' : flag === '--block' ? 'block' : undefined;
-    const value = Number(argv[i + 1]);
+    const value = Number(inline ?? argv[++i]);
     if (!key || !Number.isInteger(value) || value < (key === 'warmup' ? 0 : 1)) {
-      throw new Error(`usage: chain.js [--n N] [--warmup N] [--block N] (bad argument ${flag ?? ''})`);
+      throw new Error(`usage: chain.js [--n N] [--warmup N] [--block N] (bad argument ${flag})`);
     }
     opts[key] = value;
-    i++;
   }
   return opts;
 }
@@ -52,7 +51,7 @@ function parseArgs(argv: readonly string[]): Options {
 /** One implementation under test: send message number `i` and resolve when it is fully handled. */
 interface Subject {
   name: string;
-  one(i: number): Promise<void>;
+  one(i: number): Promise<unknown>;
   /** Per-message durations in nanoseconds, filled by measure(). */
   samples: Float64Array;
   count: number;
@@ -288,6 +287,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error && err.message.startsWith('usage:') ? err.message : err);
   process.exitCode = 1;
 });

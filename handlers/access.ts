@@ -12,6 +12,8 @@ const access: Handler = {
     const { audit, strangers, registry } = ctx.services;
     if (ctx.role === 'stranger') {
       ctx.outcome = 'denied';
+      // Group chatter not addressed to Jarvis is neither answered nor audited.
+      if (ctx.inbound.chatKind === 'group' && !ctx.command && !ctx.inbound.callback) return;
       audit.record({
         actor: ctx.key,
         action: ctx.command ? `/${ctx.command.name}` : ctx.inbound.callback ? 'button' : 'message',

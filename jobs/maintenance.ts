@@ -3,7 +3,7 @@ import type { Job } from '../src/core/scheduler.js';
 /** Nightly upkeep: prune old records, let SQLite refresh its statistics, fold the WAL back. */
 const maintenance: Job = {
   name: 'maintenance',
-  description: 'PRAGMA optimize, WAL checkpoint, prune old audit entries, expired flows and job runs',
+  description: 'PRAGMA optimize, WAL checkpoint, prune old audit entries, expired flows, job runs and stranger records',
   schedule: (config) => config.jobs.maintenance,
   async run(s) {
     const day = 86_400_000;
@@ -13,9 +13,10 @@ const maintenance: Job = {
     const updates = s.db
       .prepare('DELETE FROM telegram_updates WHERE update_id < (SELECT COALESCE(MAX(update_id), 0) - 10000 FROM telegram_updates)')
       .run().changes;
+    const denials = s.db.prepare('DELETE FROM stranger_denials WHERE last_reply_at < ?').run(s.clock.now() - 30 * day).changes;
     s.db.pragma('optimize');
     const [cp] = s.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-    return `pruned audit=${audit} flows=${flows} job_runs=${runs} updates=${updates}; checkpoint busy=${cp?.busy ?? 0} pages=${cp?.checkpointed ?? 0}`;
+    return `pruned audit=${audit} flows=${flows} job_runs=${runs} updates=${updates} denials=${denials}; checkpoint busy=${cp?.busy ?? 0} pages=${cp?.checkpointed ?? 0}`;
   },
 };
 

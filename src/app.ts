@@ -13,6 +13,7 @@ import { AuditLog } from './access/audit.js';
 import { Lockdown } from './access/lockdown.js';
 import { RateLimiter } from './access/rate-limit.js';
 import { StrangerGate } from './access/stranger-gate.js';
+import { accessStatus } from './access/status.js';
 import { FlowEngine, isFlow } from './core/flows.js';
 import { Registry } from './core/registry.js';
 import { StatusBoard } from './core/status-board.js';
@@ -99,6 +100,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     metrics,
     channels: () => channels.map((c) => c.info()),
   };
+  services.status.register('Access', () => accessStatus(services));
   const dispatcher = new Dispatcher(createChain(handlers), services);
   let http: Server | undefined;
   let address: AddressInfo | undefined;

@@ -36,20 +36,29 @@ export class MemoryChannel implements Channel {
     return ref;
   }
 
-  /** Runs one message through the chain; resolves when the chain is done with it. */
-  async inject(inbound: Inbound): Promise<void> {
+  /** Runs one message through the chain; resolves with what was sent in answer to it. */
+  async inject(inbound: Inbound): Promise<MemorySent[]> {
     if (!this.dispatch) throw new Error('memory channel is not started');
-    await this.dispatch(inbound, this.replier(inbound.chatId));
+    const answers: MemorySent[] = [];
+    await this.dispatch(inbound, this.replier(inbound.chatId, answers));
+    return answers;
   }
 
-  private replier(chatId: string): Replier {
+  private replier(chatId: string, answers: MemorySent[]): Replier {
+    const record = (s: MemorySent) => {
+      if (this.opts.record === false) return;
+      this.sent.push(s);
+      answers.push(s);
+    };
     return {
-      send: (out) => this.send(chatId, out),
-      edit: async (ref, out) => {
-        if (this.opts.record !== false) this.sent.push({ chatId, kind: 'edit', out, ref });
+      send: async (out) => {
+        const ref = { chatId, messageId: String(++this.seq) };
+        record({ chatId, kind: 'send', out, ref });
+        return ref;
       },
+      edit: async (ref, out) => record({ chatId, kind: 'edit', out, ref }),
       answerCallback: async (text) => {
-        if (this.opts.record !== false && text) this.sent.push({ chatId, kind: 'answer', out: { text } });
+        if (text) record({ chatId, kind: 'answer', out: { text } });
       },
     };
   }

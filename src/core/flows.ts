@@ -56,6 +56,8 @@ const where = (ctx: Ctx): Where => ({ channel: ctx.inbound.channel, chatId: ctx.
 
 export class FlowEngine {
   private readonly flows = new Map<string, Flow>();
+  /** Flows with a step running now: a second message for the same flow waits its turn by being refused. */
+  private readonly busy = new Set<string>();
   private readonly sql;
 
   constructor(private readonly db: Db, flows: readonly Flow[], private readonly ttlMs: number, private readonly clock: Clock) {
@@ -125,12 +127,22 @@ export class FlowEngine {
       this.sql.delete.run(where(ctx));
       return false;
     }
-    // Claim the step before running it, so two deliveries of one message cannot both act.
+    // Claim the step before running it, so two deliveries of one message cannot both act:
+    // in this process through `busy`, across processes sharing the file through the guarded update.
+    const w = where(ctx);
+    const key = `${w.channel}\u0000${w.chatId}\u0000${w.userId}`;
+    if (this.busy.has(key)) return false;
     const now = Math.max(this.clock.now(), active.updatedAt + 1);
-    const guard = { ...where(ctx), flow: active.flow, fromStep: active.step, fromUpdated: active.updatedAt };
+    const guard = { ...w, flow: active.flow, fromStep: active.step, fromUpdated: active.updatedAt };
     const claimed = this.sql.advance.run({ ...guard, step: active.step, data: JSON.stringify(active.data), expiresAt: now + this.ttlMs, now }).changes === 1;
     if (!claimed) return false;
-    const result = await step(ctx, input, active.data);
+    this.busy.add(key);
+    let result: FlowResult;
+    try {
+      result = await step(ctx, input, active.data);
+    } finally {
+      this.busy.delete(key);
+    }
     const claimedGuard = { ...guard, fromUpdated: now };
     if ('done' in result) this.sql.finish.run(claimedGuard);
     else if ('next' in result) {

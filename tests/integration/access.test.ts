@@ -31,6 +31,21 @@ describe('access control through the real chain', () => {
     expect(audit.match(new RegExp(`telegram:${STRANGER} \\S+ → denied`, 'g'))).toHaveLength(6);
   });
 
+  it('ignores a stranger chatting in a group, but answers a command there', async () => {
+    const group = { chatId: '-100200', chatKind: 'group' as const };
+    expect(await h.say(STRANGER, 'lol', group)).toEqual([]);
+    expect((await h.say(STRANGER, '/status', group))[0]).toContain(`telegram:${STRANGER}`);
+    const audit = (await h.say(ADMIN, '/audit 5'))[0]!;
+    expect(audit).toContain(`telegram:${STRANGER} /status → denied`);
+    expect(audit).not.toContain(`telegram:${STRANGER} message`);
+  });
+
+  it('shows access figures on /status', async () => {
+    await h.say(STRANGER, 'hi');
+    await h.say(ADMIN, '/allow telegram:2 user');
+    expect((await h.say(ADMIN, '/status'))[0]).toContain('2 allowed (1 admin), 1 denied attempt in the last 24 h');
+  });
+
   it('keeps the denial window across a restart (no reply loop after a crash)', async () => {
     expect(await h.say(STRANGER, 'hi')).toHaveLength(1);
     await h.restart();

@@ -25,6 +25,14 @@ describe('the /allow flow (persisted conversations)', () => {
     expect(again.answers[0]).toMatch(/expired/);
   });
 
+  it('runs a step once when the same answer arrives twice at the same moment', async () => {
+    await h.say(ADMIN, '/allow');
+    const [a, b] = await Promise.all([h.say(ADMIN, 'telegram:9'), h.say(ADMIN, 'telegram:9')]);
+    expect([...a, ...b].filter((t) => t === 'Which role for telegram:9?')).toHaveLength(1);
+    const [c, d] = await Promise.all([h.press(ADMIN, 'flow:allow:user'), h.press(ADMIN, 'flow:allow:user')]);
+    expect([...c.texts, ...d.texts].filter((t) => t === 'telegram:9 is now a user.')).toHaveLength(1);
+  });
+
   it('resumes after a restart in the middle of the flow', async () => {
     await h.say(ADMIN, '/allow');
     await h.restart();

@@ -47,11 +47,7 @@ export async function makeHarness(env: Record<string, string> = {}, opts: { data
     return app;
   };
   let app = await build();
-  const inject = async (inbound: Inbound) => {
-    const before = memory.sent.length;
-    await memory.inject(inbound);
-    return memory.sent.slice(before);
-  };
+  const inject = (inbound: Inbound) => memory.inject(inbound);
   const base = (userId: number | string, chatId?: string) => ({
     channel: 'telegram' as const,
     chatId: chatId ?? String(userId),

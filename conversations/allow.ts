@@ -18,7 +18,7 @@ const allowFlow: Flow = {
       const target = `${id.channel}:${id.userId}`;
       await ctx.reply({
         text: `Which role for ${target}?`,
-        buttons: [[{ label: 'User', data: flowButtonData('allow', 'user') }, { label: 'Admin', data: flowButtonData('allow', 'admin') }]],
+        buttons: [[{ label: 'User', data: flowButtonData('allow', 'role', 'user') }, { label: 'Admin', data: flowButtonData('allow', 'role', 'admin') }]],
       });
       return { next: 'role', data: { target } };
     },

@@ -19,7 +19,7 @@ const conversation: Handler = {
     if (cb && !button) return next();
     const { flows, lockdown } = ctx.services;
     const active = flows.active(ctx);
-    if (!active || (button && button.flow !== active.flow)) {
+    if (!active || (button && (button.flow !== active.flow || button.step !== active.step))) {
       if (!button) return next();
       ctx.outcome = 'ignored';
       await ctx.answerCallback(EXPIRED_BUTTON);
@@ -35,7 +35,10 @@ const conversation: Handler = {
     if (flow.effect === 'act') lockdown.assertOff('Continuing this flow');
     if (cb) await ctx.answerCallback();
     const input: FlowInput = button ? { kind: 'choice', value: button.value } : { kind: 'text', text: ctx.inbound.text ?? '' };
-    await flows.advance(ctx, active, input);
+    if (!(await flows.advance(ctx, active, input))) {
+      ctx.outcome = 'ignored';
+      if (!button) await ctx.reply('One moment: I am still on your previous answer.');
+    }
   },
 };
 

@@ -38,7 +38,7 @@ const users: Handler = {
           s.flows.start(ctx, 'allow', 'role', { target: `${target.channel}:${target.userId}` });
           await ctx.reply({
             text: `Which role for ${target.channel}:${target.userId}?`,
-            buttons: [[{ label: 'User', data: flowButtonData('allow', 'user') }, { label: 'Admin', data: flowButtonData('allow', 'admin') }]],
+            buttons: [[{ label: 'User', data: flowButtonData('allow', 'role', 'user') }, { label: 'Admin', data: flowButtonData('allow', 'role', 'admin') }]],
           });
           return;
         }

@@ -10,9 +10,8 @@ const maintenance: Job = {
     const audit = s.audit.prune(s.config.auditRetentionDays * day);
     const flows = s.flows.purgeExpired();
     const runs = s.db.prepare('DELETE FROM job_runs WHERE started_at < ? AND outcome != ?').run(s.clock.now() - 90 * day, 'running').changes;
-    const updates = s.db
-      .prepare('DELETE FROM telegram_updates WHERE update_id < (SELECT COALESCE(MAX(update_id), 0) - 10000 FROM telegram_updates)')
-      .run().changes;
+    // Telegram keeps unconfirmed updates for 24 h; a week of ids is plenty to catch any redelivery.
+    const updates = s.db.prepare('DELETE FROM inbound_ledger WHERE at < ?').run(s.clock.now() - 7 * day).changes;
     const denials = s.db.prepare('DELETE FROM stranger_denials WHERE last_reply_at < ?').run(s.clock.now() - 30 * day).changes;
     s.db.pragma('optimize');
     const [cp] = s.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];

@@ -20,6 +20,7 @@ import { StatusBoard } from './core/status-board.js';
 import { Scheduler, isJob } from './core/scheduler.js';
 import { createChain, isHandler } from './core/chain.js';
 import { Dispatcher } from './core/dispatcher.js';
+import { InboundLedger } from './core/inbound-ledger.js';
 import { loadFolder } from './core/load-modules.js';
 import type { Services } from './core/services.js';
 import type { Channel } from './channels/channel.js';
@@ -101,7 +102,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     channels: () => channels.map((c) => c.info()),
   };
   services.status.register('Access', () => accessStatus(services));
-  const dispatcher = new Dispatcher(createChain(handlers), services);
+  const dispatcher = new Dispatcher(createChain(handlers), services, new InboundLedger(db, clock));
   let http: Server | undefined;
   let address: AddressInfo | undefined;
   let stopping: Promise<void> | undefined;

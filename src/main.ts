@@ -9,7 +9,6 @@ import { createApp, readVersion, type App } from './app.js';
 import type { Channel } from './channels/channel.js';
 import { TelegramChannel, TelegramStartError } from './channels/telegram.js';
 import { ConsoleChannel } from './channels/console.js';
-import { UpdateLedger } from './channels/update-ledger.js';
 import { MigrationError, migrate, readMigrations } from './storage/migrations.js';
 import { openDatabase } from './storage/database.js';
 import { projectRoot } from './core/paths.js';
@@ -77,9 +76,9 @@ async function run(mode: 'start' | 'chat'): Promise<void> {
       log,
       jobs: mode === 'start',
       http: mode === 'start',
-      channels: ({ db, clock, log, metrics }) => {
+      channels: ({ clock, log, metrics }) => {
         const list: Channel[] = [];
-        if (useTelegram) list.push(new TelegramChannel(config.telegram!, { log: log.child({ channel: 'telegram' }), metrics, ledger: new UpdateLedger(db, clock), clock }));
+        if (useTelegram) list.push(new TelegramChannel(config.telegram!, { log: log.child({ channel: 'telegram' }), metrics, clock }));
         if (useConsole) list.push(new ConsoleChannel({ input: process.stdin, output: process.stdout, color: !!process.stdout.isTTY }, systemClock, () => void shutdown(0, 'console closed')));
         return list;
       },

@@ -12,7 +12,6 @@ import type { Config } from '../config.js';
 import { Outbox, outboxTransformer } from './outbox.js';
 import { renderForTelegram } from './telegram-render.js';
 import { sequenceKey, telegramInbound } from './telegram-inbound.js';
-import type { UpdateLedger } from './update-ledger.js';
 
 type TelegramConfig = NonNullable<Config['telegram']>;
 
@@ -35,7 +34,7 @@ export class TelegramChannel implements Channel {
   private offset = 0;
   private readonly outbox: Outbox;
 
-  constructor(private readonly cfg: TelegramConfig, private readonly deps: { log: Logger; metrics: Metrics; ledger: UpdateLedger; clock: Clock }) {
+  constructor(private readonly cfg: TelegramConfig, private readonly deps: { log: Logger; metrics: Metrics; clock: Clock }) {
     this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot, timeoutSeconds: cfg.requestTimeoutSec } });
     this.outbox = new Outbox(cfg);
     // Installed inner to outer: count every attempt, retry 429/5xx/network, then pace per chat.
@@ -71,11 +70,6 @@ export class TelegramChannel implements Channel {
       if (!inbound) {
         if (ctx.update.callback_query) await this.answer(ctx.update.callback_query.id);
         log.debug({ update: ctx.update.update_id }, 'update ignored');
-        return;
-      }
-      if (!this.deps.ledger.claim(ctx.update.update_id)) {
-        log.info({ update: ctx.update.update_id }, 'update already handled; skipping the redelivery');
-        if (inbound.callback) await this.answer(inbound.callback.queryId);
         return;
       }
       await dispatch(inbound, this.replier(inbound.chatId, inbound.callback?.queryId));
@@ -128,7 +122,7 @@ export class TelegramChannel implements Channel {
     this.detail = detail;
   }
 
-  /** getUpdates with backoff. Starts at offset 0: Telegram re-sends what was never confirmed and the ledger drops what was handled. */
+  /** getUpdates with backoff. Starts at offset 0: Telegram re-sends what was never confirmed and the inbound ledger drops what was handled. */
   private async fetch(batchSize: number, signal: AbortSignal): Promise<Update[]> {
     let retryIn = 500;
     for (;;) {

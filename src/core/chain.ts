@@ -5,7 +5,12 @@ export interface Chain {
   run(ctx: Ctx): Promise<void>;
 }
 
-/** Orders handlers by priority and composes them middleware-style. */
+/**
+ * Orders handlers by priority and composes them middleware-style. One shared `next` walks the
+ * sorted list (no closure or async wrapper per link: this is the per-message hot path), so a
+ * handler must call `next` at most once. `ctx.handledBy` names the deepest handler reached: the one
+ * that ended the chain, or the one that threw.
+ */
 export function createChain(handlers: readonly Handler[]): Chain {
   const sorted = [...handlers].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
   const names = new Set<string>();
@@ -13,18 +18,17 @@ export function createChain(handlers: readonly Handler[]): Chain {
     if (names.has(h.name)) throw new Error(`two handlers are named ${h.name}`);
     names.add(h.name);
   }
-  const dispatch = async (ctx: Ctx, i: number): Promise<void> => {
-    const h = sorted[i];
-    if (!h) return;
-    let calledNext = false;
-    await h.handle(ctx, () => {
-      if (calledNext) return Promise.reject(new Error(`handler ${h.name} called next() twice`));
-      calledNext = true;
-      return dispatch(ctx, i + 1);
-    });
-    if (!calledNext && ctx.handledBy === undefined) ctx.handledBy = h.name;
+  const run = (ctx: Ctx): Promise<void> => {
+    let reached = -1;
+    const next = (): Promise<void> => {
+      const h = sorted[++reached];
+      if (!h) return Promise.resolve();
+      ctx.handledBy = h.name;
+      return h.handle(ctx, next);
+    };
+    return next();
   };
-  return { handlers: sorted, run: (ctx) => dispatch(ctx, 0) };
+  return { handlers: sorted, run };
 }
 
 /** Checks a default export from handlers/ really is a Handler. */

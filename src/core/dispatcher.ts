@@ -1,10 +1,10 @@
 import type { Chain } from './chain.js';
-import type { Ctx, Replier } from './handler.js';
+import type { Replier } from './handler.js';
 import type { Inbound } from './message.js';
-import { asOutbound, userKey } from './message.js';
 import { parseCommand } from './command.js';
 import type { Services } from './services.js';
-import type { Logger } from './logger.js';
+import { MessageContext } from './context.js';
+import type { InboundLedger } from './inbound-ledger.js';
 
 /**
  * Turns an Inbound and a channel's Replier into a Ctx and runs the chain. Tracks in-flight
@@ -14,10 +14,16 @@ export class Dispatcher {
   private readonly inflight = new Set<Promise<void>>();
   private accepting = true;
 
-  constructor(private readonly chain: Chain, private readonly services: Services) {}
+  constructor(private readonly chain: Chain, private readonly services: Services, private readonly ledger: InboundLedger) {}
 
   readonly dispatch = async (inbound: Inbound, replier: Replier): Promise<void> => {
+    // Refused after shutdown has begun and before the update is claimed, so it is redelivered after the restart.
     if (!this.accepting) return;
+    if (inbound.updateId !== undefined && !this.ledger.claim(inbound.channel, inbound.updateId)) {
+      this.services.log.info({ channel: inbound.channel, update: inbound.updateId }, 'update already handled; skipping the redelivery');
+      if (inbound.callback) await replier.answerCallback().catch(() => undefined);
+      return;
+    }
     const p = this.handle(inbound, replier);
     this.inflight.add(p);
     try {
@@ -34,24 +40,9 @@ export class Dispatcher {
   private async handle(inbound: Inbound, replier: Replier): Promise<void> {
     const { services } = this;
     const t0 = performance.now();
-    const identity = { channel: inbound.channel, userId: inbound.userId };
-    const parsed = inbound.callback ? undefined : parseCommand(inbound.text);
-    const command = parsed ? { ...parsed, spec: services.registry.command(parsed.name) } : undefined;
-    let log: Logger | undefined;
-    const ctx: Ctx = {
-      inbound,
-      identity,
-      key: userKey(inbound),
-      role: services.roles.roleOf(identity),
-      command,
-      services,
-      get log() {
-        return (log ??= services.log.child({ channel: inbound.channel, chat: inbound.chatId, user: inbound.userId }));
-      },
-      reply: (out) => replier.send(asOutbound(out)),
-      edit: (ref, out) => replier.edit(ref, asOutbound(out)),
-      answerCallback: (text) => replier.answerCallback(text),
-    };
+    const command = inbound.callback ? undefined : parseCommand(inbound.text);
+    if (command) command.spec = services.registry.command(command.name);
+    const ctx = new MessageContext(inbound, services, replier, command);
     try {
       await this.chain.run(ctx);
     } catch (err) {
@@ -65,17 +56,21 @@ export class Dispatcher {
     }
   }
 
-  /** Stops taking new messages and waits, at most timeoutMs, for those in flight. */
+  /**
+   * Waits, at most timeoutMs, until nothing is in flight, then refuses new messages. Channels
+   * have stopped fetching by now; messages they had already fetched (queued behind a busy chat)
+   * are still handled while time remains.
+   */
   async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.inflight.size > 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
     this.accepting = false;
-    if (this.inflight.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((r) => {
-      timer = setTimeout(() => r(false), timeoutMs);
-    });
-    const done = Promise.allSettled([...this.inflight]).then(() => true as const);
-    const result = await Promise.race([done, timedOut]);
-    clearTimeout(timer);
-    return result;
+    return this.inflight.size === 0;
   }
 }

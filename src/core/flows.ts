@@ -33,12 +33,21 @@ export interface ActiveFlow {
   updatedAt: number;
 }
 
-/** Callback data for a flow's buttons: `flow:<name>:<value>`. */
-export const flowButtonData = (flow: string, value: string): string => `flow:${flow}:${value}`;
+const NAME = /^[a-z0-9_]{1,16}$/;
+const VALUE = /^[A-Za-z0-9_.-]{1,24}$/;
 
-export function parseFlowButton(data: string): { flow: string; value: string } | undefined {
-  const m = /^flow:([a-z0-9_]{1,32}):([\s\S]{1,48})$/.exec(data);
-  return m ? { flow: m[1]!, value: m[2]! } : undefined;
+/**
+ * Callback data for a flow's buttons: `flow:<name>:<step>:<value>`, at most 63 bytes. The step is
+ * part of it so a button from an earlier step (an old message) is recognised as expired.
+ */
+export function flowButtonData(flow: string, step: string, value: string): string {
+  if (!NAME.test(flow) || !NAME.test(step) || !VALUE.test(value)) throw new Error(`flow button ${flow}:${step}:${value} exceeds the callback data format`);
+  return `flow:${flow}:${step}:${value}`;
+}
+
+export function parseFlowButton(data: string): { flow: string; step: string; value: string } | undefined {
+  const m = /^flow:([a-z0-9_]{1,16}):([a-z0-9_]{1,16}):([A-Za-z0-9_.-]{1,24})$/.exec(data);
+  return m ? { flow: m[1]!, step: m[2]!, value: m[3]! } : undefined;
 }
 
 export function isFlow(x: unknown): x is Flow {
@@ -63,6 +72,7 @@ export class FlowEngine {
   constructor(private readonly db: Db, flows: readonly Flow[], private readonly ttlMs: number, private readonly clock: Clock) {
     for (const f of flows) {
       if (this.flows.has(f.name)) throw new Error(`two flows are named ${f.name}`);
+      if (!NAME.test(f.name) || !Object.keys(f.steps).every((k) => NAME.test(k))) throw new Error(`flow ${f.name}: names of flows and steps must match ${NAME}`);
       this.flows.set(f.name, f);
     }
     this.sql = {

@@ -64,7 +64,7 @@ export interface Ctx {
   reply(out: Outbound | RichText): Promise<SentRef | undefined>;
   edit(ref: SentRef, out: Outbound | RichText): Promise<void>;
   answerCallback(text?: string): Promise<void>;
-  /** Set by the chain: the handler that ended it. */
+  /** Set by the chain: the deepest handler reached (the one that ended the chain, or threw). */
   handledBy?: string;
   /** Set by links that refuse or fail a message; 'ok' when unset (for metrics). */
   outcome?: 'ok' | 'denied' | 'limited' | 'refused' | 'user_error' | 'error' | 'ignored';

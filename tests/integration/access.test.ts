@@ -20,7 +20,7 @@ describe('access control through the real chain', () => {
     expect(first[0]).toMatch(/owner must allow/);
     expect(await h.say(STRANGER, '/status')).toEqual([]);
     expect(await h.say(STRANGER, 'hello?')).toEqual([]);
-    const pressed = await h.press(STRANGER, 'flow:allow:admin');
+    const pressed = await h.press(STRANGER, 'flow:allow:role:admin');
     expect(pressed.texts).toEqual([]);
     h.clock.advance(9 * 60_000);
     expect(await h.say(STRANGER, '/help')).toEqual([]);

@@ -29,7 +29,7 @@ describe('the /allow flow (persisted conversations)', () => {
     await h.say(ADMIN, '/allow');
     const [a, b] = await Promise.all([h.say(ADMIN, 'telegram:9'), h.say(ADMIN, 'telegram:9')]);
     expect([...a, ...b].filter((t) => t === 'Which role for telegram:9?')).toHaveLength(1);
-    const [c, d] = await Promise.all([h.press(ADMIN, 'flow:allow:user'), h.press(ADMIN, 'flow:allow:user')]);
+    const [c, d] = await Promise.all([h.press(ADMIN, 'flow:allow:role:user'), h.press(ADMIN, 'flow:allow:role:user')]);
     expect([...c.texts, ...d.texts].filter((t) => t === 'telegram:9 is now a user.')).toHaveLength(1);
   });
 
@@ -38,7 +38,7 @@ describe('the /allow flow (persisted conversations)', () => {
     await h.restart();
     expect(await h.say(ADMIN, 'telegram:4004')).toEqual(['Which role for telegram:4004?']);
     await h.restart();
-    expect((await h.press(ADMIN, 'flow:allow:admin')).texts).toEqual(['telegram:4004 is now an admin.']);
+    expect((await h.press(ADMIN, 'flow:allow:role:admin')).texts).toEqual(['telegram:4004 is now an admin.']);
   });
 
   it('lets commands through mid-flow, and /cancel ends it', async () => {
@@ -52,7 +52,7 @@ describe('the /allow flow (persisted conversations)', () => {
   it('expires after its time to live', async () => {
     await h.say(ADMIN, '/allow telegram:6');
     h.clock.advance(301_000);
-    const pressed = await h.press(ADMIN, 'flow:allow:admin');
+    const pressed = await h.press(ADMIN, 'flow:allow:role:admin');
     expect(pressed.answers[0]).toMatch(/expired/);
     expect((await h.say(ADMIN, '/users'))[0]).not.toContain('telegram:6');
   });
@@ -77,7 +77,7 @@ describe('the /allow flow (persisted conversations)', () => {
 
   it('answers a button from another flow or garbage callback data as expired', async () => {
     await h.say(ADMIN, '/allow');
-    for (const data of ['flow:other:x', 'nonsense', 'flow:', 'flow:allow:', '\u0000']) {
+    for (const data of ['flow:other:role:x', 'flow:allow:role:user', 'nonsense', 'flow:', 'flow:allow:', '\u0000']) {
       const r = await h.press(ADMIN, data);
       expect(r.texts).toEqual([]);
       expect(r.answers[0]).toMatch(/expired/);

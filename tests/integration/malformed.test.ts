@@ -44,7 +44,7 @@ describe('malformed input through the whole chain', () => {
 
   it('answers bad callback data as an expired button, whoever sends it', async () => {
     await h.say(ADMIN, '/allow telegram:2 user');
-    for (const data of ['', 'x'.repeat(5000), 'flow:allow:admin', 'flow:allow:' + '\u0000', '{"a":1}', 'flow:ALLOW:user']) {
+    for (const data of ['', 'x'.repeat(5000), 'flow:allow:role:admin', 'flow:allow:' + '\u0000', '{"a":1}', 'flow:ALLOW:user']) {
       const r = await h.press(2, data);
       expect(r.texts).toEqual([]);
       expect(r.answers.join(' ')).toMatch(/expired/);

@@ -7,7 +7,6 @@ import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { TelegramChannel, TelegramStartError } from '../../src/channels/telegram.js';
-import { UpdateLedger } from '../../src/channels/update-ledger.js';
 
 const ADMIN = { id: 1001, first_name: 'Ada' };
 
@@ -30,7 +29,7 @@ async function appFor(fake: FakeTelegramBotApi, env: Record<string, string> = {}
     config,
     log: createLogger({ level: 'silent' }),
     defaultMetrics: false,
-    channels: ({ db, clock, log, metrics }) => [new TelegramChannel(config.telegram!, { clock, log, metrics, ledger: new UpdateLedger(db, clock) })],
+    channels: ({ clock, log, metrics }) => [new TelegramChannel(config.telegram!, { clock, log, metrics })],
   });
 }
 
@@ -70,8 +69,8 @@ describe('Telegram channel against the fake Bot API', () => {
     fake.sendText(ADMIN, '/allow telegram:3003');
     await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 2);
     const question = fake.sentTo(ADMIN.id).at(-1)!;
-    expect(question.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'User', callback_data: 'flow:allow:user' }, { text: 'Admin', callback_data: 'flow:allow:admin' }]] });
-    const qid = fake.pressButton(ADMIN, 'flow:allow:user', 1003);
+    expect(question.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'User', callback_data: 'flow:allow:role:user' }, { text: 'Admin', callback_data: 'flow:allow:role:admin' }]] });
+    const qid = fake.pressButton(ADMIN, 'flow:allow:role:user', 1003);
     await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 3);
     expect(fake.textsTo(ADMIN.id)[2]).toBe('telegram:3003 is now a user.');
     await fake.waitFor(() => fake.calls.some((c) => c.method === 'answerCallbackQuery'));

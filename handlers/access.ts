@@ -12,8 +12,9 @@ const access: Handler = {
     const { audit, strangers, registry } = ctx.services;
     if (ctx.role === 'stranger') {
       ctx.outcome = 'denied';
-      // Group chatter not addressed to Jarvis is neither answered nor audited.
+      // Group chatter not addressed to Jarvis is neither answered nor audited; nor is a flood.
       if (ctx.inbound.chatKind === 'group' && !ctx.command && !ctx.inbound.callback) return;
+      if (ctx.services.rateLimiter && ctx.services.rateLimiter.take(ctx.key) !== 'ok') return;
       audit.record({
         actor: ctx.key,
         action: ctx.command ? `/${ctx.command.name}` : ctx.inbound.callback ? 'button' : 'message',

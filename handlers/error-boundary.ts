@@ -16,7 +16,7 @@ const errorBoundary: Handler = {
       }
       const ref = errorRef();
       ctx.outcome = 'error';
-      ctx.log.error({ err, ref, handler: ctx.handledBy }, 'handler failed');
+      ctx.log.error({ err, ref, handler: ctx.handledBy }, 'handler failed'); // handledBy: the deepest handler reached, the one that threw
       await ctx.reply(`Something went wrong (ref ${ref}). It has been logged.`).catch(() => undefined);
     }
   },

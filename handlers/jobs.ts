@@ -25,6 +25,7 @@ const jobs: Handler = {
     }
     if (ctx.command?.name !== 'runjob') return next();
     const name = ctx.command.args.trim();
+    if (!scheduler.running) throw new UserError('Jobs run in the daemon (jarvis start), not in this process. Use /runjob there.');
     if (!scheduler.names().includes(name)) throw new UserError(`No job named "${name.slice(0, 40)}". See /jobs.`);
     await ctx.reply(`Running ${name}…`);
     await scheduler.runNow(name, `by ${ctx.key}`);

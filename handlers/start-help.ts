@@ -20,7 +20,6 @@ const startHelp: Handler = {
     for (const c of ctx.services.registry.commandsFor(ctx.role)) {
       spans.push(plain(`/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${c.description}\n`));
     }
-    spans.push(plain('\n/cancel stops whatever flow you are in.'));
     await ctx.reply(spans);
   },
 };

@@ -120,7 +120,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }
       for (const c of channels) {
         await c.start(dispatcher.dispatch);
-        const admins = config.admins.map(parseIdentity).filter((id) => id?.channel === c.name).map((id) => id!.userId);
+        // Owners and admins granted from chat get the admin menu (those granted later: after a restart).
+        const admins = services.roles
+          .list()
+          .filter((u) => u.role === 'admin')
+          .map((u) => parseIdentity(u.key))
+          .filter((id) => id?.channel === c.name)
+          .map((id) => id!.userId);
         await c.publishCommands?.(
           {
             user: registry.commandsFor('user').map((x) => ({ name: x.name, description: x.description })),

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { formatIdentity, parseIdentity } from './access/roles.js';
 
 /**
  * One zod schema over the environment (plus an optional .env file). Every limit has a default
@@ -26,14 +27,13 @@ const num = (min: number, max: number) =>
     .min(min, { message: `expected at least ${min}` })
     .max(max, { message: `expected at most ${max}` });
 
-const identity = /^(telegram|whatsapp|console):[A-Za-z0-9_.@+-]{1,64}$/;
-
 const adminList = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-  .refine((list) => list.every((x) => identity.test(x)), {
-    message: 'expected a comma-separated list like telegram:123,whatsapp:447700900000',
-  });
+  .refine((list) => list.every((x) => parseIdentity(x) !== undefined), {
+    message: 'expected a comma-separated list of numeric ids like telegram:123,whatsapp:447700900000',
+  })
+  .transform((list) => list.map((x) => formatIdentity(parseIdentity(x)!)));
 
 const url = z.url({ message: 'expected an http(s) URL' }).refine((u) => /^https?:\/\//.test(u), {
   message: 'expected an http(s) URL',

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from './core/logger.js';
 import { systemClock } from './core/clock.js';
 import { createApp, readVersion, type App } from './app.js';
 import type { Channel } from './channels/channel.js';
-import { TelegramChannel, TelegramStartError } from './channels/telegram.js';
+import { TelegramChannel, TelegramStartError, TelegramUnreachableError } from './channels/telegram.js';
 import { ConsoleChannel } from './channels/console.js';
 import { MigrationError, migrate, readMigrations } from './storage/migrations.js';
 import { openDatabase } from './storage/database.js';
@@ -86,12 +86,13 @@ async function run(mode: 'start' | 'chat'): Promise<void> {
     if (useConsole) printBanner(config, mode, useTelegram);
     await app.start();
   } catch (err) {
-    const known = err instanceof MigrationError || err instanceof TelegramStartError;
-    process.stderr.write(`Jarvis cannot start: ${known ? (err as Error).message : 'unexpected error (see the log)'}\n`);
+    const config = err instanceof MigrationError || err instanceof TelegramStartError;
+    const said = config || err instanceof TelegramUnreachableError;
+    process.stderr.write(`Jarvis cannot start: ${said ? (err as Error).message : 'unexpected error (see the log)'}\n`);
     log.fatal({ err }, 'start failed');
     await app?.stop().catch(() => undefined);
     log.flush();
-    process.exit(known ? EXIT_CONFIG : 1);
+    process.exit(config ? EXIT_CONFIG : 1); // 78: fix the configuration; 1: worth retrying later
   }
   if (!useTelegram && !useConsole) {
     log.warn('no channel configured: set TELEGRAM_BOT_TOKEN (see docs/operations.md); HTTP health endpoints are up');

@@ -2,6 +2,7 @@ import type { Db } from '../storage/database.js';
 import { kvGet, kvSet } from '../storage/database.js';
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
+import { ChangeWatch } from '../storage/change-watch.js';
 
 const KEY = 'lockdown';
 
@@ -11,11 +12,16 @@ const KEY = 'lockdown';
  */
 export class Lockdown {
   private on: boolean;
-  constructor(private readonly db: Db, private readonly clock: Clock) {
+  private readonly watch: ChangeWatch;
+
+  constructor(private readonly db: Db, private readonly clock: Clock, watchMs?: number) {
     this.on = kvGet(db, KEY) === 'on';
+    this.watch = new ChangeWatch(db, watchMs);
   }
 
+  /** Also sees a lockdown set by another process (jarvis chat) within a second. */
   isOn(): boolean {
+    if (this.watch.changed()) this.on = kvGet(this.db, KEY) === 'on';
     return this.on;
   }
 

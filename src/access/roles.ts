@@ -2,6 +2,7 @@ import type { Db } from '../storage/database.js';
 import type { Clock } from '../core/clock.js';
 import type { ChannelName } from '../core/message.js';
 import { UserError } from '../core/errors.js';
+import { ChangeWatch } from '../storage/change-watch.js';
 
 export type Role = 'admin' | 'user' | 'stranger';
 export type GrantableRole = Exclude<Role, 'stranger'>;
@@ -47,19 +48,28 @@ export interface UserRow {
 export class Roles {
   private readonly owners: Set<string>;
   private readonly cache = new Map<string, GrantableRole>();
+  private readonly watch: ChangeWatch;
 
-  constructor(private readonly db: Db, owners: readonly string[], private readonly clock: Clock) {
+  constructor(private readonly db: Db, owners: readonly string[], private readonly clock: Clock, watchMs?: number) {
     this.owners = new Set(owners.map((o) => {
       const id = parseIdentity(o);
       return id ? formatIdentity(id) : o;
     }));
-    for (const r of db.prepare('SELECT channel, user_id, role FROM users').all() as { channel: string; user_id: string; role: GrantableRole }[]) {
+    this.watch = new ChangeWatch(db, watchMs);
+    this.reload();
+  }
+
+  /** Grants made by another process (jarvis chat) are picked up within a second. */
+  private reload(): void {
+    this.cache.clear();
+    for (const r of this.db.prepare('SELECT channel, user_id, role FROM users').all() as { channel: string; user_id: string; role: GrantableRole }[]) {
       this.cache.set(`${r.channel}:${r.user_id}`, r.role);
     }
   }
 
   roleOf(id: Identity): Role {
     if (id.channel === 'console') return 'admin'; // the local terminal is the owner's
+    if (this.watch.changed()) this.reload();
     const key = formatIdentity(id);
     if (this.owners.has(key)) return 'admin';
     return this.cache.get(key) ?? 'stranger';

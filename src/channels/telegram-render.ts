@@ -9,6 +9,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Our own HTML back to plain text, for the fallback when Telegram refuses to parse it. */
+export function htmlToPlain(html: string): string {
+  return html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 const TAGS: Record<NonNullable<Span['style']>, [string, string]> = {
   bold: ['<b>', '</b>'],
   italic: ['<i>', '</i>'],

@@ -10,15 +10,21 @@ import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Config } from '../config.js';
 import { Outbox, outboxTransformer } from './outbox.js';
-import { renderForTelegram } from './telegram-render.js';
+import { htmlToPlain, renderForTelegram } from './telegram-render.js';
 import { sequenceKey, telegramInbound } from './telegram-inbound.js';
 
 type TelegramConfig = NonNullable<Config['telegram']>;
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
+/** The token was refused: a configuration problem that a restart will not fix. */
 export class TelegramStartError extends Error {
   override readonly name = 'TelegramStartError';
+}
+
+/** The API could not be reached at start: worth a restart later (pm2 backs off). */
+export class TelegramUnreachableError extends Error {
+  override readonly name = 'TelegramUnreachableError';
 }
 
 /**
@@ -59,7 +65,7 @@ export class TelegramChannel implements Channel {
       if (err instanceof GrammyError && err.error_code === 401) {
         throw new TelegramStartError('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather.');
       }
-      throw new TelegramStartError(`Cannot reach the Telegram Bot API at ${this.cfg.apiRoot}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new TelegramUnreachableError(`Cannot reach the Telegram Bot API at ${this.cfg.apiRoot}: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.setState('connected'); // getMe answered: the token works and the API is reachable
     const username = this.bot.botInfo.username;
@@ -195,7 +201,7 @@ export class TelegramChannel implements Channel {
       // Our renderer escapes everything; if Telegram still cannot parse it, send it plain rather than not at all.
       if (err instanceof GrammyError && /can't parse entities/.test(err.description)) {
         this.deps.log.error({ err }, 'telegram rejected our HTML; resending as plain text');
-        return this.bot.api.sendMessage(chatId, part.text.replace(/<[^>]+>/g, ''), { reply_markup: part.reply_markup });
+        return this.bot.api.sendMessage(chatId, htmlToPlain(part.text), { reply_markup: part.reply_markup });
       }
       throw err;
     }

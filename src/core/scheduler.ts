@@ -44,6 +44,7 @@ interface Entry {
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly abort = new AbortController();
+  private started = false;
   private stopped = false;
 
   constructor(
@@ -68,6 +69,7 @@ export class Scheduler {
 
   /** Starts every schedule and deals with runs missed while the daemon was down. */
   start(): void {
+    this.started = true;
     const now = this.deps.clock.now();
     this.deps.db.prepare("UPDATE job_runs SET outcome = 'error', detail = 'interrupted by a restart' WHERE outcome = 'running'").run();
     for (const e of this.entries.values()) {
@@ -86,10 +88,15 @@ export class Scheduler {
     }
   }
 
+  /** False in `jarvis chat`, which shares the database with the daemon that owns the jobs. */
+  get running(): boolean {
+    return this.started && !this.stopped;
+  }
+
   /** Runs a job now unless it is already running; resolves when that run ends. Never throws. */
   runNow(name: string, reason = 'invoked'): Promise<void> {
     const e = this.entries.get(name);
-    if (!e || this.stopped) return Promise.resolve();
+    if (!e || !this.running) return Promise.resolve();
     if (e.running) return e.running;
     e.running = this.execute(e, reason).finally(() => {
       e.running = undefined;
@@ -139,7 +146,7 @@ export class Scheduler {
   }
 
   private saveNextDue(e: Entry): void {
-    if (!this.deps.db.open) return;
+    if (!this.deps.db.open || !e.task) return;
     const next = e.task?.getNextRun()?.getTime() ?? null;
     this.deps.db
       .prepare('INSERT INTO job_state (job, next_due_at) VALUES (?, ?) ON CONFLICT(job) DO UPDATE SET next_due_at = excluded.next_due_at')

@@ -43,6 +43,7 @@ describe('Scheduler', () => {
   it('records each run with outcome and duration, and a failure without throwing', async () => {
     const { scheduler, metrics } = setup([job('good', async () => 'did 3 things'), job('bad', async () => Promise.reject(new Error('disk full')))]);
     stops.push(scheduler);
+    scheduler.start();
     await scheduler.runNow('good');
     await scheduler.runNow('bad');
     const runs = Object.fromEntries(scheduler.lastRuns().map((r) => [r.job, r]));
@@ -66,6 +67,7 @@ describe('Scheduler', () => {
       }),
     ]);
     stops.push(scheduler);
+    scheduler.start();
     const a = scheduler.runNow('slow');
     const b = scheduler.runNow('slow');
     release();
@@ -102,6 +104,14 @@ describe('Scheduler', () => {
     expect(db.prepare("SELECT outcome, detail FROM job_runs WHERE started_at = 1").get()).toEqual({ outcome: 'error', detail: 'interrupted by a restart' });
   });
 
+  it('runs nothing and records no due time where it was never started (jarvis chat)', async () => {
+    let ran = 0;
+    const { scheduler, db } = setup([job('a', async () => void ran++)]);
+    await scheduler.runNow('a');
+    expect(ran).toBe(0);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM job_state').get()).toEqual({ n: 0 });
+  });
+
   it('refuses an invalid cron expression at start-up, naming the job', () => {
     expect(() => setup([job('x', async () => undefined, 'skip', 'every day')])).toThrow(/job x: "every day" is not a valid cron expression/);
   });
@@ -111,6 +121,7 @@ describe('Scheduler', () => {
     const { scheduler } = setup([
       job('long', (_s, signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => ((aborted = true), resolve())))),
     ]);
+    scheduler.start();
     void scheduler.runNow('long');
     const t0 = Date.now();
     await scheduler.stop(2000);

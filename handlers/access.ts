@@ -1,5 +1,6 @@
 import type { Handler } from '../src/core/handler.js';
 import { roleAtLeast } from '../src/access/roles.js';
+import { truncate } from '../src/core/render.js';
 
 /**
  * Strangers reach nothing: each attempt is audited and answered at most once per interval.
@@ -19,7 +20,7 @@ const access: Handler = {
         actor: ctx.key,
         action: ctx.command ? `/${ctx.command.name}` : ctx.inbound.callback ? 'button' : 'message',
         outcome: 'denied',
-        detail: `stranger ${ctx.inbound.displayName}`.slice(0, 120),
+        detail: truncate(`stranger ${ctx.inbound.displayName}`, 120),
       });
       if (strangers.shouldReply(ctx.key)) {
         await ctx.reply(

@@ -1,7 +1,7 @@
 import type { Handler } from '../src/core/handler.js';
 import { UserError } from '../src/core/errors.js';
 import { bold, plain, type Span } from '../src/core/message.js';
-import { formatAgo } from '../src/core/render.js';
+import { formatAgo, truncate } from '../src/core/render.js';
 
 /** /jobs lists the schedules; /runjob runs one now (it changes the database, so lockdown refuses it). */
 const jobs: Handler = {
@@ -26,7 +26,7 @@ const jobs: Handler = {
     if (ctx.command?.name !== 'runjob') return next();
     const name = ctx.command.args.trim();
     if (!scheduler.running) throw new UserError('Jobs run in the daemon (jarvis start), not in this process. Use /runjob there.');
-    if (!scheduler.names().includes(name)) throw new UserError(`No job named "${name.slice(0, 40)}". See /jobs.`);
+    if (!scheduler.names().includes(name)) throw new UserError(`No job named "${truncate(name, 40)}". See /jobs.`);
     await ctx.reply(`Running ${name}…`);
     await scheduler.runNow(name, `by ${ctx.key}`);
     const last = scheduler.lastRuns().find((r) => r.job === name);

@@ -142,7 +142,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       stopping ??= (async () => {
         const t0 = Date.now();
         await Promise.allSettled(channels.map((c) => c.stop()));
-        const drained = await dispatcher.drain(config.shutdownTimeoutMs);
+        const drained = await dispatcher.drain(config.shutdownTimeoutMs, () => channels.reduce((n, c) => n + (c.pending?.() ?? 0), 0));
         if (!drained) log.warn({ inFlight: dispatcher.inFlight }, 'shutdown timeout: some messages were still being handled');
         const left = Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0));
         await scheduler.stop(left);

@@ -12,6 +12,7 @@ import { ConsoleChannel } from './channels/console.js';
 import { MigrationError, migrate, readMigrations } from './storage/migrations.js';
 import { openDatabase } from './storage/database.js';
 import { projectRoot } from './core/paths.js';
+import { truncate } from './core/render.js';
 
 const USAGE = `Usage: jarvis <command>
 
@@ -146,6 +147,6 @@ switch (cmd) {
     process.stdout.write(`${USAGE}\n`);
     break;
   default:
-    process.stderr.write(`Unknown command "${cmd.slice(0, 40)}".\n\n${USAGE}\n`);
+    process.stderr.write(`Unknown command "${truncate(cmd, 40)}".\n\n${USAGE}\n`);
     process.exitCode = 64;
 }

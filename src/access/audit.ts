@@ -1,5 +1,6 @@
 import type { Db } from '../storage/database.js';
 import type { Clock } from '../core/clock.js';
+import { truncate } from '../core/render.js';
 
 export interface AuditEntry {
   id: number;
@@ -27,7 +28,7 @@ export class AuditLog {
   }
 
   record(e: AuditInput): void {
-    this.insert.run(this.clock.now(), e.actor, e.action, e.target ?? null, e.outcome, e.detail?.slice(0, 500) ?? null);
+    this.insert.run(this.clock.now(), e.actor, e.action, e.target ?? null, e.outcome, e.detail === undefined ? null : truncate(e.detail, 500));
   }
 
   recent(limit: number): AuditEntry[] {

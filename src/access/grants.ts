@@ -1,11 +1,12 @@
 import type { Services } from '../core/services.js';
 import { UserError } from '../core/errors.js';
+import { truncate } from '../core/render.js';
 import { formatIdentity, parseIdentity, type GrantableRole, type Identity } from './roles.js';
 
 /** Parses an identity argument or says what a valid one looks like. */
 export function requireIdentity(text: string): Identity {
   const id = parseIdentity(text);
-  if (!id) throw new UserError(`"${text.slice(0, 40)}" is not an identity. Use channel:id, e.g. telegram:123456789 or whatsapp:447700900000.`);
+  if (!id) throw new UserError(`"${truncate(text, 40)}" is not an identity. Use channel:id, e.g. telegram:123456789 or whatsapp:447700900000.`);
   return id;
 }
 

@@ -16,8 +16,10 @@ export type Dispatch = (inbound: Inbound, replier: Replier) => Promise<void>;
 export interface Channel {
   readonly name: ChannelName;
   start(dispatch: Dispatch): Promise<void>;
-  /** Stops taking new messages; in-flight ones are the dispatcher's to drain. */
+  /** Stops fetching new messages; what it already fetched is still handed to the dispatcher. */
   stop(): Promise<void>;
+  /** Messages fetched but not finished (e.g. queued behind a busy chat), so shutdown can wait for them. */
+  pending?(): number;
   info(): ChannelInfo;
   /** For messages nobody asked for (alerts, job reports). */
   send(chatId: string, out: Outbound): Promise<SentRef | undefined>;

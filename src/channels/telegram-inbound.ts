@@ -1,5 +1,6 @@
 import type { Update } from 'grammy/types';
 import type { Inbound } from '../core/message.js';
+import { truncate } from '../core/render.js';
 
 /** Commands that must not wait behind a busy chat. */
 const CONTROL_COMMANDS = /^\/(cancel|lockdown)(@\w+)?(\s|$)/i;
@@ -10,7 +11,7 @@ export function isControlCommand(text: string | undefined): boolean {
 
 function displayName(from: { first_name?: string; last_name?: string; username?: string }): string {
   const name = [from.first_name, from.last_name].filter(Boolean).join(' ').trim();
-  return (name || from.username || 'someone').slice(0, 64);
+  return truncate(name || from.username || 'someone', 64);
 }
 
 /**

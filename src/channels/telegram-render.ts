@@ -1,6 +1,7 @@
 import type { Button, Outbound, Span } from '../core/message.js';
 import { MAX_CALLBACK_DATA_BYTES, toSpans } from '../core/message.js';
 import { splitSpans } from '../core/split.js';
+import { truncate } from '../core/render.js';
 
 /** Telegram's limit on one message's text. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -61,9 +62,9 @@ export function renderKeyboard(buttons: Button[][] | undefined): TelegramMessage
     .map((row) =>
       row.map((b) => {
         if (Buffer.byteLength(b.data, 'utf8') > MAX_CALLBACK_DATA_BYTES || b.data.length === 0) {
-          throw new Error(`button data must be 1-${MAX_CALLBACK_DATA_BYTES} bytes: ${b.data.slice(0, 20)}…`);
+          throw new Error(`button data must be 1-${MAX_CALLBACK_DATA_BYTES} bytes: ${truncate(b.data, 20)}`);
         }
-        return { text: b.label.slice(0, 64) || '·', callback_data: b.data };
+        return { text: truncate(b.label, 64) || '·', callback_data: b.data };
       }),
     )
     .filter((r) => r.length > 0);

@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Config } from '../config.js';
 import { Outbox, outboxTransformer } from './outbox.js';
+import { truncate } from '../core/render.js';
 import { htmlToPlain, renderForTelegram } from './telegram-render.js';
 import { sequenceKey, telegramInbound } from './telegram-inbound.js';
 
@@ -97,10 +98,13 @@ export class TelegramChannel implements Channel {
   }
 
   async stop(): Promise<void> {
-    const r = this.runner;
-    this.runner = undefined;
     this.setState('stopped');
-    if (r?.isRunning()) await r.stop();
+    if (this.runner?.isRunning()) await this.runner.stop();
+  }
+
+  /** Updates Telegram considers delivered that are still queued or being handled here. */
+  pending(): number {
+    return this.runner?.size() ?? 0;
   }
 
   async send(chatId: string, out: Outbound): Promise<SentRef | undefined> {
@@ -111,7 +115,7 @@ export class TelegramChannel implements Channel {
     commands: { user: { name: string; description: string }[]; admin: { name: string; description: string }[] },
     adminUserIds: string[],
   ): Promise<void> {
-    const toBot = (list: { name: string; description: string }[]) => list.map((c) => ({ command: c.name, description: c.description.slice(0, 256) }));
+    const toBot = (list: { name: string; description: string }[]) => list.map((c) => ({ command: c.name, description: truncate(c.description, 256) }));
     try {
       await this.bot.api.setMyCommands(toBot(commands.user));
       for (const id of adminUserIds) {
@@ -209,7 +213,7 @@ export class TelegramChannel implements Channel {
 
   private async answer(queryId: string, text?: string): Promise<void> {
     try {
-      await this.bot.api.answerCallbackQuery(queryId, text ? { text: text.slice(0, 200) } : undefined);
+      await this.bot.api.answerCallbackQuery(queryId, text ? { text: truncate(text, 200) } : undefined);
     } catch (err) {
       this.deps.log.debug({ err }, 'answerCallbackQuery failed (query too old?)');
     }

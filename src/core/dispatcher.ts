@@ -57,20 +57,19 @@ export class Dispatcher {
   }
 
   /**
-   * Waits, at most timeoutMs, until nothing is in flight, then refuses new messages. Channels
-   * have stopped fetching by now; messages they had already fetched (queued behind a busy chat)
-   * are still handled while time remains.
+   * Waits, at most timeoutMs, until nothing is in flight and the channels have nothing queued,
+   * then refuses new messages. Channels have stopped fetching by now; messages they had already
+   * fetched (Telegram counts them delivered) are still handled while time remains.
    */
-  async drain(timeoutMs: number): Promise<boolean> {
+  async drain(timeoutMs: number, queued: () => number = () => 0): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
-    while (this.inflight.size > 0) {
-      const left = deadline - performance.now();
-      if (left <= 0) break;
+    while ((this.inflight.size > 0 || queued() > 0) && performance.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, left)))]);
+      const tick = new Promise((r) => (timer = setTimeout(r, Math.min(50, Math.max(1, deadline - performance.now())))));
+      await Promise.race([Promise.allSettled([...this.inflight]), tick]);
       clearTimeout(timer);
     }
     this.accepting = false;
-    return this.inflight.size === 0;
+    return this.inflight.size === 0 && queued() === 0;
   }
 }

@@ -1,5 +1,15 @@
 /** Small, channel-neutral formatting for replies. */
 
+/**
+ * At most `max` characters, cut between code points (never half an emoji: Telegram rejects
+ * text with a lone surrogate), with an ellipsis when something was cut.
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const points = Array.from(text);
+  return points.length <= max ? text : points.slice(0, Math.max(0, max - 1)).join('') + '…';
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(s / 86_400);

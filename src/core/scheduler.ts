@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { Config } from '../config.js';
 import type { Services } from './services.js';
 import type { Metrics } from '../ops/metrics.js';
+import { truncate } from './render.js';
 
 /** A file in jobs/ default-exports one of these. */
 export interface Job {
@@ -137,7 +138,7 @@ export class Scheduler {
 
   private finish(id: number, durationMs: number, outcome: JobRun['outcome'], detail: string | null): void {
     if (id < 0 || !this.deps.db.open) return;
-    this.deps.db.prepare('UPDATE job_runs SET duration_ms = ?, outcome = ?, detail = ? WHERE id = ?').run(durationMs, outcome, detail?.slice(0, 500) ?? null, id);
+    this.deps.db.prepare('UPDATE job_runs SET duration_ms = ?, outcome = ?, detail = ? WHERE id = ?').run(durationMs, outcome, detail === null ? null : truncate(detail, 500), id);
   }
 
   private nextDue(job: string): number | undefined {

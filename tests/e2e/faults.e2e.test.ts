@@ -19,8 +19,8 @@ function firstAttemptFaults(): { plan: FaultPlan; faulted: Set<string> } {
   const faulted = new Set<string>();
   const plan: FaultPlan = (method, params) => {
     if (method !== 'sendMessage') return undefined;
-    const m = /^telegram:(\d+) is now a user\.$/.exec(String(params.text));
     const text = String(params.text);
+    const m = /^telegram:(\d+) is now a user\.$/.exec(text);
     if (!m || faulted.has(text)) return undefined;
     const k = Number(m[1]) - BASE;
     if (k % 6 !== 0 && k % 6 !== 3) return undefined;

@@ -4,11 +4,11 @@ import { person, useHarness, type Harness } from './harness.js';
 const ADMIN = person(1001, 'Ada');
 const ENV = { JARVIS_ADMINS: `telegram:${ADMIN.id}` };
 
-/** Presses a button on the bot's latest message containing `on`, and waits for the query to be answered. */
-async function press(h: Harness, data: string, on: string): Promise<string> {
-  const query = h.fake.pressButton(ADMIN, data, h.messageIdOf(ADMIN.id, on));
-  await h.waitForAnswer(query);
-  return query;
+/** The admin presses the button labelled `label` under the bot's message containing `on`; waits for the answer. */
+async function press(h: Harness, label: 'User' | 'Admin', on: string): Promise<string> {
+  const { queryId } = h.press(ADMIN, label, on);
+  await h.waitForAnswer(queryId);
+  return queryId;
 }
 
 describe('the /allow flow', () => {
@@ -20,10 +20,9 @@ describe('the /allow flow', () => {
     expect(await h.ask(ADMIN, '/allow')).toMatch(/^Who should I allow\?/);
     expect(await h.ask(ADMIN, 'bob from accounting')).toMatch(/not an id like telegram:123456789.*Try again/);
     expect(await h.ask(ADMIN, 'telegram:3003')).toBe('Which role for telegram:3003?');
-    const roleMsg = h.fake.sentTo(ADMIN.id).at(-1)!;
-    expect(JSON.stringify(roleMsg.params.reply_markup)).toContain('flow:allow:user');
+    expect(h.botMessage(ADMIN.id, 'Which role for telegram:3003').buttons.map((b) => b.text)).toEqual(['User', 'Admin']);
 
-    const query = await press(h, 'flow:allow:user', 'Which role for telegram:3003');
+    const query = await press(h, 'User', 'Which role for telegram:3003');
     await h.waitForText(ADMIN.id, 'telegram:3003 is now a user.');
     expect(h.answers(query)).toHaveLength(1);
     expect(h.answers(query)[0]!.answeredWith).toBe('ok');
@@ -32,7 +31,7 @@ describe('the /allow flow', () => {
     expect(await h.ask(newcomer, '/whoami')).toBe('You are Cleo, telegram:3003, role user.');
 
     // The same button again: the flow is over, so the press is answered as expired and grants nothing.
-    const again = await press(h, 'flow:allow:user', 'Which role for telegram:3003');
+    const again = await press(h, 'User', 'Which role for telegram:3003');
     expect(h.answers(again)).toHaveLength(1);
     expect(String(h.answers(again)[0]!.params.text ?? '')).toContain('expired');
     await h.ask(ADMIN, '/whoami'); // anything the second press triggered has been sent by now
@@ -47,7 +46,7 @@ describe('the /allow flow', () => {
     expect(stopped.code).toBe(0);
 
     expect(await h.ask(ADMIN, 'telegram:4004')).toBe('Which role for telegram:4004?');
-    await press(h, 'flow:allow:admin', 'Which role for telegram:4004');
+    await press(h, 'Admin', 'Which role for telegram:4004');
     await h.waitForText(ADMIN.id, 'telegram:4004 is now an admin.');
     expect(await h.ask(person(4004, 'Dan'), '/whoami')).toBe('You are Dan, telegram:4004, role admin.');
   });
@@ -58,7 +57,7 @@ describe('the /allow flow', () => {
     await h.ask(ADMIN, '/allow');
     expect(await h.ask(ADMIN, 'telegram:4005')).toBe('Which role for telegram:4005?');
     expect(await h.ask(ADMIN, '/cancel')).toBe('Cancelled /allow.');
-    const query = await press(h, 'flow:allow:admin', 'Which role for telegram:4005');
+    const query = await press(h, 'Admin', 'Which role for telegram:4005');
     expect(String(h.answers(query)[0]!.params.text ?? '')).toContain('expired');
     const users = await h.ask(ADMIN, '/users');
     expect(users).not.toContain('telegram:4005');

@@ -3,9 +3,13 @@
  * ways to talk as a person and read what that person sees. Tests assert replies, never internals.
  */
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterEach, beforeEach } from 'vitest';
 import { FakeTelegramBotApi, type RecordedCall } from '../fakes/telegram-bot-api.js';
 import { fakeTelegramEnv, startDaemon, tempDataDir, type Daemon } from './daemon.js';
+
+/** pm2 SIGKILLs the daemon this long after asking it to stop (ecosystem.config.cjs). */
+export const PM2_KILL_TIMEOUT_MS = (createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: { kill_timeout: number }[] }).apps[0]!.kill_timeout;
 
 export interface Person {
   id: number;
@@ -105,17 +109,32 @@ export class Harness {
   }
 
   /**
-   * The message_id Telegram gave the bot's latest message in chatId containing `includes`.
-   * The fake does not record results in `calls`, so this reads its message store (ids are the
-   * ones a person's client shows, not daemon state).
+   * The bot's latest message in chatId containing `includes`, as the person's client holds it
+   * (message_id and inline keyboard). The fake does not record results in `calls`, so this
+   * reads its message store: what Telegram shows, not daemon state.
    */
-  messageIdOf(chatId: number, includes: string): number {
-    const store = (this.fake as unknown as { messages: Map<string, { msg: { message_id: number; text?: string } }> }).messages;
+  botMessage(chatId: number, includes: string): { messageId: number; buttons: { text: string; callback_data: string }[] } {
+    type Stored = { msg: { message_id: number; text?: string; reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] } } };
+    const store = (this.fake as unknown as { messages: Map<string, Stored> }).messages;
     const hits = [...store.entries()]
       .filter(([key, m]) => key.startsWith(`${chatId}:`) && (m.msg.text ?? '').includes(includes))
-      .map(([, m]) => m.msg.message_id);
-    if (!hits.length) throw new Error(`no bot message in chat ${chatId} contains "${includes}"`);
-    return Math.max(...hits);
+      .map(([, m]) => m.msg)
+      .sort((a, b) => a.message_id - b.message_id);
+    const msg = hits.at(-1);
+    if (!msg) throw new Error(`no bot message in chat ${chatId} contains "${includes}"`);
+    return { messageId: msg.message_id, buttons: msg.reply_markup?.inline_keyboard.flat() ?? [] };
+  }
+
+  messageIdOf(chatId: number, includes: string): number {
+    return this.botMessage(chatId, includes).messageId;
+  }
+
+  /** Presses the button labelled `label` on the bot's latest message containing `on`; returns the query id. */
+  press(from: Person, label: string, on: string): { queryId: string; data: string; messageId: number } {
+    const { messageId, buttons } = this.botMessage(from.id, on);
+    const button = buttons.find((b) => b.text === label);
+    if (!button) throw new Error(`no "${label}" button on "${on}" (buttons: ${buttons.map((b) => b.text).join(', ') || 'none'})`);
+    return { queryId: this.fake.pressButton(from, button.callback_data, messageId), data: button.callback_data, messageId };
   }
 
   async cleanup(): Promise<void> {

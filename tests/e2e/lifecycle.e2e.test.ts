@@ -1,12 +1,8 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { person, textUpdate, until, useHarness, type Harness } from './harness.js';
+import { PM2_KILL_TIMEOUT_MS, person, sleep, textUpdate, until, useHarness, type Harness } from './harness.js';
 
 const ADMIN = person(1001, 'Ada');
 const ENV = { JARVIS_ADMINS: `telegram:${ADMIN.id}` };
-
-/** pm2 SIGKILLs the daemon this long after asking it to stop. */
-const PM2_KILL_TIMEOUT_MS = (createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: { kill_timeout: number }[] }).apps[0]!.kill_timeout;
 
 async function getJson(h: Harness, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${h.daemon!.httpPort}${path}`);
@@ -29,7 +25,10 @@ describe('start, stop and restart', () => {
     // Ready long before the 30 s poll returns: the bot reached Telegram and is polling.
     let ready = await getJson(h, '/readyz');
     const deadline = Date.now() + 3000;
-    while (ready.status !== 200 && Date.now() < deadline) ready = await getJson(h, '/readyz');
+    while (ready.status !== 200 && Date.now() < deadline) {
+      await sleep(50);
+      ready = await getJson(h, '/readyz');
+    }
     expect(ready.body).toMatchObject({ status: 'ready', channels: [{ name: 'telegram', state: 'connected' }] });
     expect(ready.status).toBe(200);
 
@@ -70,8 +69,7 @@ describe('start, stop and restart', () => {
     await h.start(ENV);
     const allowUpdateId = h.fake.sendText(ADMIN, '/allow telegram:5006');
     await h.waitForText(ADMIN.id, 'Which role for telegram:5006?');
-    const messageId = h.messageIdOf(ADMIN.id, 'Which role for telegram:5006');
-    const query = h.fake.pressButton(ADMIN, 'flow:allow:user', messageId);
+    const { queryId, data, messageId } = h.press(ADMIN, 'User', 'Which role for telegram:5006');
     const pressUpdateId = allowUpdateId + 1; // the fake numbers updates in push order; nothing was pushed in between
     await h.waitForText(ADMIN.id, 'telegram:5006 is now a user.');
     await h.ask(ADMIN, '/allow telegram:5007'); // a new flow, so a replayed press would have something to act on
@@ -80,7 +78,7 @@ describe('start, stop and restart', () => {
     const chat = { id: ADMIN.id, type: 'private', first_name: ADMIN.first_name };
     h.fake.pushRawUpdate({
       update_id: pressUpdateId,
-      callback_query: { id: query, from: { id: ADMIN.id, is_bot: false, first_name: ADMIN.first_name }, chat_instance: 'ci', data: 'flow:allow:user',
+      callback_query: { id: queryId, from: { id: ADMIN.id, is_bot: false, first_name: ADMIN.first_name }, chat_instance: 'ci', data,
         message: { message_id: messageId, date: 0, chat, text: 'Which role for telegram:5006?' } },
     });
     await h.ask(ADMIN, '/whoami');

@@ -18,7 +18,7 @@ const TEXTS = [
   '/whoami@some_other_bot',
   '/runjob ../../etc/passwd',
 ];
-const CALLBACK_DATA = ['\u0000x', randomBytes(64).toString('latin1'), 'flow:allow:', 'flow:', 'flow:allow:admin'];
+const CALLBACK_DATA = ['\u0000x', randomBytes(64).toString('latin1'), 'flow:allow:', 'flow:', 'flow:allow:admin', 'flow:allow:role:', 'flow:allow:role:admin', 'flow:allow:nostep:admin'];
 
 const chat = { id: ADMIN.id, type: 'private', first_name: ADMIN.first_name };
 const from = { id: ADMIN.id, is_bot: false, first_name: ADMIN.first_name };
@@ -85,11 +85,30 @@ describe('malformed and unexpected input', () => {
     const h = harness();
     await h.start({ JARVIS_ADMINS: `telegram:${ADMIN.id}` });
     expect(await h.ask(ADMIN, BIG)).toMatch(/^I only answer commands/);
-    expect(await h.ask(ADMIN, `/allow ${BIG}`)).toMatch(/^"x{40}" is not an identity/);
+    expect(await h.ask(ADMIN, `/allow ${BIG}`)).toMatch(/^"x{39}…" is not an identity/);
     expect(await h.ask(ADMIN, '/audit 1e3')).toMatch(/^Usage: \/audit/);
     expect(await h.ask(ADMIN, '/runjob <b>maintenance</b>')).toBe('No job named "<b>maintenance</b>". See /jobs.');
     expect(await h.ask(ADMIN, '/nosuchcommand & <i>')).toBe('Unknown command, see /help');
     expect(await h.ask(ADMIN, '😀 مرحبا')).toMatch(/^I only answer commands/);
     expectNothingLeaked(h);
+  });
+
+  it('shows names as written, markup included', async () => {
+    const h = harness();
+    await h.start({ JARVIS_ADMINS: `telegram:${ADMIN.id}` });
+    expect(await h.ask(person(ADMIN.id, '<b>Ada</b> & "Co"'), '/whoami')).toBe('You are <b>Ada</b> & "Co", telegram:1001, role admin.');
+  });
+
+  // Jarvis shortens names and echoed arguments with String.slice, which can cut an emoji in
+  // half; Telegram rejects text with a lone surrogate, so the person would get no answer.
+  it('keeps replies valid Unicode where it shortens what people sent', async () => {
+    const h = harness();
+    await h.start({ JARVIS_ADMINS: `telegram:${ADMIN.id}` });
+    const emoji = 'a' + '😀'.repeat(30); // an odd cut point falls inside a surrogate pair
+    await h.ask(person(ADMIN.id, 'A'.repeat(63) + '😀'), '/whoami');
+    await h.ask(ADMIN, `/allow ${emoji}`);
+    await h.ask(ADMIN, `/runjob ${emoji}`);
+    const broken = h.fake.textsTo(ADMIN.id).filter((t) => /\p{Cs}/u.test(t)); // a lone surrogate
+    expect(broken).toEqual([]);
   });
 });

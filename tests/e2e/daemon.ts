@@ -8,6 +8,8 @@ export interface Daemon {
   proc: ChildProcess;
   logs: Record<string, unknown>[];
   stderr: string[];
+  /** IPC messages from the daemon (pm2's wait_ready listens for 'ready'). */
+  messages: unknown[];
   httpPort?: number;
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends the signal and resolves with the exit code and how long the exit took. */
@@ -43,6 +45,8 @@ export async function startDaemon(env: Record<string, string>, opts: { waitReady
   });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
+  const messages: unknown[] = [];
+  proc.on('message', (m) => messages.push(m));
   const waiters = new Set<() => void>();
   let buf = '';
   proc.stdout!.on('data', (chunk: Buffer) => {
@@ -76,6 +80,7 @@ export async function startDaemon(env: Record<string, string>, opts: { waitReady
     proc,
     logs,
     stderr,
+    messages,
     waitForLog(match, timeoutMs = 15_000) {
       return new Promise((resolvePromise, reject) => {
         const check = () => {

@@ -32,6 +32,6 @@ export class Lockdown {
 
   /** For module services: call before anything that moves money, machines or files. */
   assertOff(what = 'This action'): void {
-    if (this.on) throw new UserError(`${what} is refused: Jarvis is in lockdown. An admin can lift it with /lockdown off.`);
+    if (this.isOn()) throw new UserError(`${what} is refused: Jarvis is in lockdown. An admin can lift it with /lockdown off.`);
   }
 }

@@ -63,6 +63,7 @@ export class Outbox {
   private lane(chatId: string): ChatLane {
     let lane = this.lanes.get(chatId);
     if (!lane) {
+      if (this.lanes.size >= 1000) this.sweep();
       const { perChatBurst, perChatPerSec, groupPerMin } = this.limits;
       lane = {
         bucket: new TokenBucket(perChatBurst, perChatPerSec / 1000, this.clock),
@@ -74,6 +75,18 @@ export class Outbox {
       this.lanes.set(chatId, lane);
     }
     return lane;
+  }
+
+  /** Drops idle lanes that have refilled: they hold nothing a new lane would not. */
+  private sweep(): void {
+    for (const [id, l] of this.lanes) {
+      if (l.pending === 0 && l.bucket.full() && (!l.group || l.group.full())) this.lanes.delete(id);
+    }
+  }
+
+  /** Lanes held in memory (for tests: idle chats must not accumulate). */
+  get size(): number {
+    return this.lanes.size;
   }
 
   private async acquire(lane: ChatLane): Promise<void> {

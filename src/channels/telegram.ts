@@ -11,12 +11,26 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Config } from '../config.js';
 import { Outbox, outboxTransformer } from './outbox.js';
 import { truncate } from '../core/render.js';
+import { DeliveryError } from '../core/errors.js';
 import { htmlToPlain, renderForTelegram } from './telegram-render.js';
 import { sequenceKey, telegramInbound } from './telegram-inbound.js';
 
 type TelegramConfig = NonNullable<Config['telegram']>;
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+/** Failures of the API on the way to a person become DeliveryErrors (the boundary must not reply to them). */
+async function delivering<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof GrammyError || err instanceof HttpError) throw new DeliveryError(`telegram: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** Calls that may be repeated after a network error without a person seeing anything twice. */
+const IDEMPOTENT = new Set(['getMe', 'getWebhookInfo', 'deleteWebhook', 'setMyCommands', 'answerCallbackQuery', 'editMessageText', 'editMessageReplyMarkup']);
 
 /** The token was refused: a configuration problem that a restart will not fix. */
 export class TelegramStartError extends Error {
@@ -97,9 +111,13 @@ export class TelegramChannel implements Channel {
     log.info({ bot: username }, 'telegram long polling started');
   }
 
+  /** Stops fetching. The runner's task only ends once its sink has room, which a backlog can delay: waiting is bounded. */
   async stop(): Promise<void> {
     this.setState('stopped');
-    if (this.runner?.isRunning()) await this.runner.stop();
+    if (!this.runner?.isRunning()) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.runner.stop(), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
   }
 
   /** Updates Telegram considers delivered that are still queued or being handled here. */
@@ -169,23 +187,25 @@ export class TelegramChannel implements Channel {
   private replier(chatId: string, queryId?: string): Replier {
     let answered = queryId === undefined;
     return {
-      send: async (out) => {
-        let ref: SentRef | undefined;
-        for (const part of renderForTelegram(out)) {
-          const msg = await this.sendHtml(chatId, part);
-          ref = { chatId, messageId: String(msg.message_id) };
-        }
-        return ref;
-      },
-      edit: async (ref, out) => {
-        const [first, ...rest] = renderForTelegram(out);
-        try {
-          await this.bot.api.editMessageText(ref.chatId, Number(ref.messageId), first!.text, { parse_mode: 'HTML', reply_markup: first!.reply_markup });
-        } catch (err) {
-          if (!(err instanceof GrammyError && /message is not modified/.test(err.description))) throw err;
-        }
-        for (const part of rest) await this.sendHtml(chatId, part);
-      },
+      send: (out) =>
+        delivering(async () => {
+          let ref: SentRef | undefined;
+          for (const part of renderForTelegram(out)) {
+            const msg = await this.sendHtml(chatId, part);
+            ref = { chatId, messageId: String(msg.message_id) };
+          }
+          return ref;
+        }),
+      edit: (ref, out) =>
+        delivering(async () => {
+          const [first, ...rest] = renderForTelegram(out);
+          try {
+            await this.bot.api.editMessageText(ref.chatId, Number(ref.messageId), first!.text, { parse_mode: 'HTML', reply_markup: first!.reply_markup });
+          } catch (err) {
+            if (!(err instanceof GrammyError && /message is not modified/.test(err.description))) throw err;
+          }
+          for (const part of rest) await this.sendHtml(chatId, part);
+        }),
       answerCallback: async (text) => {
         if (answered) {
           if (text) await this.replier(chatId).send({ text });
@@ -240,9 +260,25 @@ export class TelegramChannel implements Channel {
     };
   }
 
-  /** auto-retry for everything but getUpdates, whose loop above already backs off and must stop at once on shutdown. */
+  /**
+   * auto-retry (429 retry_after, 5xx backoff, bounded by TELEGRAM_MAX_RETRIES) for everything but
+   * getUpdates, whose own loop backs off and must stop at once on shutdown. A network error is
+   * retried only for idempotent calls: a sendMessage whose answer was lost may have been delivered,
+   * and sending it again would say it twice.
+   */
   private retryTransformer(): Transformer {
-    const retry = autoRetry({ maxRetryAttempts: this.cfg.maxRetries, maxDelaySeconds: 120 });
-    return (prev, method, payload, signal) => (method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal));
+    const retry = autoRetry({ maxRetryAttempts: this.cfg.maxRetries, maxDelaySeconds: 120, rethrowHttpErrors: true });
+    const attempts = Math.max(1, this.cfg.maxRetries);
+    return async (prev, method, payload, signal) => {
+      if (method === 'getUpdates') return prev(method, payload, signal);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await retry(prev, method, payload, signal);
+        } catch (err) {
+          if (!(err instanceof HttpError) || !IDEMPOTENT.has(method) || attempt >= attempts || signal?.aborted) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
+        }
+      }
+    };
   }
 }

@@ -8,6 +8,17 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * Sending to the person failed (network, API refusal): the reply path itself is broken, so the
+ * error boundary logs it and does not try to reply with the bad news.
+ */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** A short id that ties a "Something went wrong" reply to a log line. */
 export function errorRef(): string {
   return randomBytes(4).toString('hex');

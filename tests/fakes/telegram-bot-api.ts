@@ -13,7 +13,7 @@ export interface RecordedCall { method: string; params: Record<string, unknown>;
 export interface FaultPlan {
   /** called for every method call except getUpdates; return undefined for a normal answer.
    *  `callIndex` is the index this call gets in `calls` (0-based, counts all recorded calls). */
-  (method: string, params: Record<string, unknown>, callIndex: number): undefined | { kind: '429'; retryAfter: number } | { kind: '500' } | { kind: 'timeout'; ms: number }
+  (method: string, params: Record<string, unknown>, callIndex: number): undefined | { kind: '429'; retryAfter: number } | { kind: '500' } | { kind: 'timeout'; ms: number } | { kind: 'lost-answer' }
 }
 export interface FakeTelegramOptions { token?: string; botUsername?: string; botId?: number }
 
@@ -273,6 +273,8 @@ export class FakeTelegramBotApi {
     let result: unknown;
     try { result = entry[1](params); } catch (e) { return fail(e instanceof ApiError ? e : new ApiError(500, `Internal Server Error: ${String(e)}`)); }
     rec.answeredWith = 'ok';
+    // 'lost-answer': the call took effect, but the connection drops before the answer (a network fault after the fact).
+    if (fault?.kind === 'lost-answer') return void req.socket.destroy();
     writeJson(res, 200, { ok: true, result });
   }
 

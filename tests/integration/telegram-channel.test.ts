@@ -100,6 +100,20 @@ describe('Telegram channel against the fake Bot API', () => {
     expect(metrics).toMatch(/method="sendMessage"} [1-9]/);
   });
 
+  it('never sends a reply twice when the answer to a delivered sendMessage is lost on the network', async () => {
+    app = await appFor(fake);
+    await app.start();
+    let dropped = false;
+    fake.faults = (method) => (method === 'sendMessage' && !dropped ? ((dropped = true), { kind: 'lost-answer' }) : undefined);
+    fake.sendText(ADMIN, '/whoami');
+    fake.sendText(ADMIN, '/start');
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length >= 2);
+    await new Promise((r) => setTimeout(r, 1500)); // time enough for any retry to land
+    const texts = fake.textsTo(ADMIN.id);
+    expect(texts.filter((t) => t.startsWith('You are'))).toHaveLength(1);
+    expect(texts).toHaveLength(2);
+  });
+
   it('splits a reply over 4096 characters into several messages that all arrive', async () => {
     app = await appFor(fake, { JARVIS_RATE_LIMIT_ENABLED: 'false' });
     await app.start();

@@ -22,6 +22,7 @@ describe('two processes on one database', () => {
     expect(daemonLockdown.isOn()).toBe(false);
     new Lockdown(chat, systemClock, 0).set(true);
     new Roles(chat, [], systemClock, 0).grant({ channel: 'telegram', userId: '55' }, 'user', 'console:local');
+    expect(() => daemonLockdown.assertOff('Buying')).toThrow(/Buying is refused: Jarvis is in lockdown/);
     expect(daemonLockdown.isOn()).toBe(true);
     expect(daemonRoles.roleOf({ channel: 'telegram', userId: '55' })).toBe('user');
   });

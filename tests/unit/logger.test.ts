@@ -21,9 +21,14 @@ describe('logger', () => {
     log.info({ token, config: { telegram: { token } }, headers: { authorization: `Bearer ${token}` } }, 'starting');
     log.info(`calling https://api.telegram.org/bot${token}/getMe`);
     log.error({ err: new Error(`request to /bot${token}/sendMessage failed`) }, 'failed');
+    // grammY's HttpError wraps the fetch error, whose message carries the URL with the token.
+    const inner = new Error(`request to https://api.telegram.org/bot${token}/getUpdates failed, reason: ECONNREFUSED`);
+    const outer = Object.assign(new Error("Network request for 'getUpdates' failed!"), { error: inner, cause: inner });
+    log.warn({ err: outer, url: `https://api.telegram.org/bot${token}/x`, nested: { deeper: [token] } }, 'getUpdates failed; retrying');
     const out = lines.join('');
     expect(out).not.toContain('very-secret');
     expect(out).toContain('[REDACTED]');
-    expect(lines).toHaveLength(3);
+    expect(out).toContain('ECONNREFUSED'); // the useful part stays
+    expect(lines).toHaveLength(4);
   });
 });

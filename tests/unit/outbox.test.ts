@@ -45,4 +45,13 @@ describe('Outbox', () => {
     await expect(b).resolves.toBe('sent');
     expect(outbox.pending).toBe(0);
   });
+
+  it('does not keep a lane for every chat it ever wrote to', async () => {
+    const { clock, outbox } = pacedOutbox({ perChatPerSec: 1, perChatBurst: 3, groupPerMin: 20, globalPerSec: 100_000 });
+    for (let i = 0; i < 5000; i++) {
+      await outbox.schedule(String(i), async () => undefined);
+      clock.advance(1); // chats written to long ago have refilled
+    }
+    expect(outbox.size).toBeLessThanOrEqual(1001);
+  });
 });

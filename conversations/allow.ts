@@ -2,6 +2,15 @@ import type { Flow } from '../src/core/flows.js';
 import { flowButtonData } from '../src/core/flows.js';
 import { grantRole, parseRole } from '../src/access/grants.js';
 import { parseIdentity } from '../src/access/roles.js';
+import type { Outbound } from '../src/core/message.js';
+
+/** The role question with its buttons, for this run of the flow. */
+export function roleQuestion(target: string, run: string): Outbound {
+  return {
+    text: `Which role for ${target}?`,
+    buttons: [[{ label: 'User', data: flowButtonData('allow', 'role', run, 'user') }, { label: 'Admin', data: flowButtonData('allow', 'role', run, 'admin') }]],
+  };
+}
 
 /** /allow without arguments: ask who, then which role. */
 const allowFlow: Flow = {
@@ -9,17 +18,14 @@ const allowFlow: Flow = {
   role: 'admin',
   effect: 'read',
   steps: {
-    async who(ctx, input) {
+    async who(ctx, input, _data, run) {
       const id = input.kind === 'text' ? parseIdentity(input.text) : undefined;
       if (!id) {
         await ctx.reply('That is not an id like telegram:123456789 or whatsapp:447700900000. Try again, or /cancel.');
         return { stay: true };
       }
       const target = `${id.channel}:${id.userId}`;
-      await ctx.reply({
-        text: `Which role for ${target}?`,
-        buttons: [[{ label: 'User', data: flowButtonData('allow', 'role', 'user') }, { label: 'Admin', data: flowButtonData('allow', 'role', 'admin') }]],
-      });
+      await ctx.reply(roleQuestion(target, run));
       return { next: 'role', data: { target } };
     },
     async role(ctx, input, data) {

@@ -6,8 +6,9 @@ const cancel: Handler = {
   commands: [{ name: 'cancel', description: 'Stop the current flow', role: 'user', effect: 'read' }],
   async handle(ctx, next) {
     if (ctx.command?.name !== 'cancel') return next();
-    const flow = ctx.services.flows.cancel(ctx);
-    await ctx.reply(flow ? `Cancelled /${flow}.` : 'Nothing to cancel.');
+    const { flow, running } = ctx.services.flows.cancel(ctx);
+    if (running) await ctx.reply(`Too late to cancel /${flow}: its last step is already running.`);
+    else await ctx.reply(flow ? `Cancelled /${flow}.` : 'Nothing to cancel.');
   },
 };
 

@@ -19,7 +19,7 @@ const conversation: Handler = {
     if (cb && !button) return next();
     const { flows, lockdown } = ctx.services;
     const active = flows.active(ctx);
-    if (!active || (button && (button.flow !== active.flow || button.step !== active.step))) {
+    if (!active || (button && (button.flow !== active.flow || button.step !== active.step || button.run !== active.run))) {
       if (!button) return next();
       ctx.outcome = 'ignored';
       await ctx.answerCallback(EXPIRED_BUTTON);

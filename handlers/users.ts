@@ -1,6 +1,6 @@
 import type { Handler } from '../src/core/handler.js';
 import { plain, bold, type Span } from '../src/core/message.js';
-import { flowButtonData } from '../src/core/flows.js';
+import { roleQuestion } from '../conversations/allow.js';
 import { grantRole, parseRole, requireIdentity, revokeRole } from '../src/access/grants.js';
 import { UserError } from '../src/core/errors.js';
 
@@ -35,11 +35,8 @@ const users: Handler = {
         const role = roleArg === undefined ? undefined : parseRole(roleArg);
         if ((roleArg !== undefined && !role) || rest.length) throw new UserError('Usage: /allow <channel:id> [admin|user]');
         if (!role) {
-          s.flows.start(ctx, 'allow', 'role', { target: `${target.channel}:${target.userId}` });
-          await ctx.reply({
-            text: `Which role for ${target.channel}:${target.userId}?`,
-            buttons: [[{ label: 'User', data: flowButtonData('allow', 'role', 'user') }, { label: 'Admin', data: flowButtonData('allow', 'role', 'admin') }]],
-          });
+          const run = s.flows.start(ctx, 'allow', 'role', { target: `${target.channel}:${target.userId}` });
+          await ctx.reply(roleQuestion(`${target.channel}:${target.userId}`, run));
           return;
         }
         await ctx.reply(grantRole(s, ctx.key, target, role));

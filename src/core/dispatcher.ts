@@ -4,6 +4,7 @@ import type { Inbound } from './message.js';
 import { parseCommand } from './command.js';
 import type { Services } from './services.js';
 import { MessageContext } from './context.js';
+import { errorRef } from './errors.js';
 import type { InboundLedger } from './inbound-ledger.js';
 
 /**
@@ -19,7 +20,13 @@ export class Dispatcher {
   readonly dispatch = async (inbound: Inbound, replier: Replier): Promise<void> => {
     // Refused after shutdown has begun and before the update is claimed, so it is redelivered after the restart.
     if (!this.accepting) return;
-    if (inbound.updateId !== undefined && !this.ledger.claim(inbound.channel, inbound.updateId)) {
+    let fresh: boolean;
+    try {
+      fresh = inbound.updateId === undefined || this.ledger.claim(inbound.channel, inbound.updateId);
+    } catch (err) {
+      return this.failBeforeChain(replier, err); // e.g. the database is locked or the disk is full
+    }
+    if (!fresh) {
       this.services.log.info({ channel: inbound.channel, update: inbound.updateId }, 'update already handled; skipping the redelivery');
       if (inbound.callback) await replier.answerCallback().catch(() => undefined);
       return;
@@ -42,7 +49,12 @@ export class Dispatcher {
     const t0 = performance.now();
     const command = inbound.callback ? undefined : parseCommand(inbound.text);
     if (command) command.spec = services.registry.command(command.name);
-    const ctx = new MessageContext(inbound, services, replier, command);
+    let ctx: MessageContext;
+    try {
+      ctx = new MessageContext(inbound, services, replier, command);
+    } catch (err) {
+      return this.failBeforeChain(replier, err);
+    }
     try {
       await this.chain.run(ctx);
     } catch (err) {
@@ -54,6 +66,14 @@ export class Dispatcher {
       services.metrics.updates.inc({ channel: inbound.channel, handler: ctx.handledBy ?? 'none', outcome: ctx.outcome ?? 'ok' });
       services.metrics.handlerSeconds.observe({ channel: inbound.channel }, (performance.now() - t0) / 1000);
     }
+  }
+
+  /** The chain's error boundary is not reached yet: answer the same way it would. */
+  private async failBeforeChain(replier: Replier, err: unknown): Promise<void> {
+    const ref = errorRef();
+    this.services.log.error({ err, ref }, 'could not take an inbound message');
+    await replier.answerCallback().catch(() => undefined);
+    await replier.send({ text: `Something went wrong (ref ${ref}). It has been logged.` }).catch(() => undefined);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../storage/database.js';
 import type { Clock } from './clock.js';
 import type { Ctx, Effect } from './handler.js';
@@ -22,11 +23,13 @@ export interface Flow {
   name: string;
   role: Role;
   effect: Effect;
-  steps: Record<string, (ctx: Ctx, input: FlowInput, data: FlowData) => Promise<FlowResult>>;
+  /** `run` identifies this run of the flow; buttons carry it (see flowButtonData). */
+  steps: Record<string, (ctx: Ctx, input: FlowInput, data: FlowData, run: string) => Promise<FlowResult>>;
 }
 
 export interface ActiveFlow {
   flow: string;
+  run: string;
   step: string;
   data: FlowData;
   expiresAt: number;
@@ -34,21 +37,27 @@ export interface ActiveFlow {
 }
 
 const NAME = /^[a-z0-9_]{1,16}$/;
-const VALUE = /^[A-Za-z0-9_.-]{1,24}$/;
+const RUN = /^[a-z0-9]{6}$/;
+const VALUE = /^[A-Za-z0-9_.-]{1,16}$/;
 
 /**
- * Callback data for a flow's buttons: `flow:<name>:<step>:<value>`, at most 63 bytes. The step is
- * part of it so a button from an earlier step (an old message) is recognised as expired.
+ * Callback data for a flow's buttons: `flow:<name>:<step>:<run>:<value>`, at most 62 bytes. Step and
+ * run are part of it so a button from an earlier step, or from an earlier run of the same flow (an
+ * old message), is recognised as expired instead of acting on what is current now.
  */
-export function flowButtonData(flow: string, step: string, value: string): string {
-  if (!NAME.test(flow) || !NAME.test(step) || !VALUE.test(value)) throw new Error(`flow button ${flow}:${step}:${value} exceeds the callback data format`);
-  return `flow:${flow}:${step}:${value}`;
+export function flowButtonData(flow: string, step: string, run: string, value: string): string {
+  if (!NAME.test(flow) || !NAME.test(step) || !RUN.test(run) || !VALUE.test(value)) {
+    throw new Error(`flow button ${flow}:${step}:${run}:${value} does not fit the callback data format`);
+  }
+  return `flow:${flow}:${step}:${run}:${value}`;
 }
 
-export function parseFlowButton(data: string): { flow: string; step: string; value: string } | undefined {
-  const m = /^flow:([a-z0-9_]{1,16}):([a-z0-9_]{1,16}):([A-Za-z0-9_.-]{1,24})$/.exec(data);
-  return m ? { flow: m[1]!, step: m[2]!, value: m[3]! } : undefined;
+export function parseFlowButton(data: string): { flow: string; step: string; run: string; value: string } | undefined {
+  const m = /^flow:([a-z0-9_]{1,16}):([a-z0-9_]{1,16}):([a-z0-9]{6}):([A-Za-z0-9_.-]{1,16})$/.exec(data);
+  return m ? { flow: m[1]!, step: m[2]!, run: m[3]!, value: m[4]! } : undefined;
 }
+
+const newRunId = (): string => randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(-6);
 
 export function isFlow(x: unknown): x is Flow {
   const f = x as Flow;
@@ -76,11 +85,11 @@ export class FlowEngine {
       this.flows.set(f.name, f);
     }
     this.sql = {
-      get: db.prepare('SELECT flow, step, data, expires_at, updated_at FROM flows WHERE channel = @channel AND chat_id = @chatId AND user_id = @userId'),
+      get: db.prepare('SELECT flow, run, step, data, expires_at, updated_at FROM flows WHERE channel = @channel AND chat_id = @chatId AND user_id = @userId'),
       upsert: db.prepare(
-        `INSERT INTO flows (channel, chat_id, user_id, flow, step, data, expires_at, updated_at)
-         VALUES (@channel, @chatId, @userId, @flow, @step, @data, @expiresAt, @now)
-         ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,
+        `INSERT INTO flows (channel, chat_id, user_id, flow, run, step, data, expires_at, updated_at)
+         VALUES (@channel, @chatId, @userId, @flow, @run, @step, @data, @expiresAt, @now)
+         ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET flow = excluded.flow, run = excluded.run, step = excluded.step,
            data = excluded.data, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
       ),
       // Guarded: only the step we read moves on, so a duplicate delivery cannot advance a flow twice.
@@ -102,7 +111,7 @@ export class FlowEngine {
 
   /** The caller's flow, if one is active and not expired (an expired one is removed). */
   active(ctx: Ctx): ActiveFlow | undefined {
-    const row = this.sql.get.get(where(ctx)) as { flow: string; step: string; data: string; expires_at: number; updated_at: number } | undefined;
+    const row = this.sql.get.get(where(ctx)) as { flow: string; run: string; step: string; data: string; expires_at: number; updated_at: number } | undefined;
     if (!row) return undefined;
     if (row.expires_at <= this.clock.now() || !this.flows.has(row.flow)) {
       this.sql.delete.run(where(ctx));
@@ -115,15 +124,17 @@ export class FlowEngine {
       this.sql.delete.run(where(ctx));
       return undefined;
     }
-    return { flow: row.flow, step: row.step, data, expiresAt: row.expires_at, updatedAt: row.updated_at };
+    return { flow: row.flow, run: row.run, step: row.step, data, expiresAt: row.expires_at, updatedAt: row.updated_at };
   }
 
-  /** Starts (or replaces) the caller's flow at `step`. The caller sends the first prompt. */
-  start(ctx: Ctx, flow: string, step: string, data: FlowData = {}): void {
+  /** Starts (or replaces) the caller's flow at `step` and returns the run id for its buttons. The caller sends the first prompt. */
+  start(ctx: Ctx, flow: string, step: string, data: FlowData = {}): string {
     const f = this.flows.get(flow);
     if (!f || !f.steps[step]) throw new Error(`no flow step ${flow}.${step}`);
     const now = this.clock.now();
-    this.sql.upsert.run({ ...where(ctx), flow, step, data: JSON.stringify(data), expiresAt: now + this.ttlMs, now });
+    const run = newRunId();
+    this.sql.upsert.run({ ...where(ctx), flow, run, step, data: JSON.stringify(data), expiresAt: now + this.ttlMs, now });
+    return run;
   }
 
   /**
@@ -147,13 +158,18 @@ export class FlowEngine {
     const claimed = this.sql.advance.run({ ...guard, step: active.step, data: JSON.stringify(active.data), expiresAt: now + this.ttlMs, now }).changes === 1;
     if (!claimed) return false;
     this.busy.add(key);
+    const claimedGuard = { ...guard, fromUpdated: now };
     let result: FlowResult;
     try {
-      result = await step(ctx, input, active.data);
+      result = await step(ctx, input, active.data, active.run);
+    } catch (err) {
+      // A step that failed half-way may have acted already: end the flow rather than let a
+      // second press repeat it. The person starts again from the command.
+      this.sql.finish.run(claimedGuard);
+      throw err;
     } finally {
       this.busy.delete(key);
     }
-    const claimedGuard = { ...guard, fromUpdated: now };
     if ('done' in result) this.sql.finish.run(claimedGuard);
     else if ('next' in result) {
       if (!f.steps[result.next]) throw new Error(`flow ${f.name} has no step ${result.next}`);
@@ -163,11 +179,16 @@ export class FlowEngine {
     return true;
   }
 
-  /** Ends the caller's flow; returns its name, or undefined when there was none. */
-  cancel(ctx: Ctx): string | undefined {
+  /**
+   * Ends the caller's flow and returns its name (undefined when there was none). A step that is
+   * running cannot be cancelled: whatever it does is already under way, so it is left to finish.
+   */
+  cancel(ctx: Ctx): { flow?: string; running: boolean } {
+    const w = where(ctx);
     const a = this.active(ctx);
-    this.sql.delete.run(where(ctx));
-    return a?.flow;
+    if (a && this.busy.has(`${w.channel}\u0000${w.chatId}\u0000${w.userId}`)) return { flow: a.flow, running: true };
+    this.sql.delete.run(w);
+    return { flow: a?.flow, running: false };
   }
 
   purgeExpired(): number {

@@ -29,7 +29,8 @@ describe('the /allow flow (persisted conversations)', () => {
     await h.say(ADMIN, '/allow');
     const [a, b] = await Promise.all([h.say(ADMIN, 'telegram:9'), h.say(ADMIN, 'telegram:9')]);
     expect([...a, ...b].filter((t) => t === 'Which role for telegram:9?')).toHaveLength(1);
-    const [c, d] = await Promise.all([h.press(ADMIN, 'flow:allow:role:user'), h.press(ADMIN, 'flow:allow:role:user')]);
+    const user = h.lastButtons()!.flat().find((b) => b.label === 'User')!.data;
+    const [c, d] = await Promise.all([h.press(ADMIN, user), h.press(ADMIN, user)]);
     expect([...c.texts, ...d.texts].filter((t) => t === 'telegram:9 is now a user.')).toHaveLength(1);
   });
 
@@ -37,8 +38,9 @@ describe('the /allow flow (persisted conversations)', () => {
     await h.say(ADMIN, '/allow');
     await h.restart();
     expect(await h.say(ADMIN, 'telegram:4004')).toEqual(['Which role for telegram:4004?']);
+    const admin = h.lastButtons()!.flat().find((b) => b.label === 'Admin')!.data;
     await h.restart();
-    expect((await h.press(ADMIN, 'flow:allow:role:admin')).texts).toEqual(['telegram:4004 is now an admin.']);
+    expect((await h.press(ADMIN, admin)).texts).toEqual(['telegram:4004 is now an admin.']);
   });
 
   it('lets commands through mid-flow, and /cancel ends it', async () => {
@@ -51,8 +53,9 @@ describe('the /allow flow (persisted conversations)', () => {
 
   it('expires after its time to live', async () => {
     await h.say(ADMIN, '/allow telegram:6');
+    const admin = h.lastButtons()!.flat().find((b) => b.label === 'Admin')!.data;
     h.clock.advance(301_000);
-    const pressed = await h.press(ADMIN, 'flow:allow:role:admin');
+    const pressed = await h.press(ADMIN, admin);
     expect(pressed.answers[0]).toMatch(/expired/);
     expect((await h.say(ADMIN, '/users'))[0]).not.toContain('telegram:6');
   });
@@ -75,9 +78,19 @@ describe('the /allow flow (persisted conversations)', () => {
     expect((await h.say(ADMIN, '/users'))[0]).not.toContain('telegram:8');
   });
 
-  it('answers a button from another flow or garbage callback data as expired', async () => {
+  it('answers a button from an earlier run of the flow as expired, not acting on the current one', async () => {
+    await h.say(ADMIN, '/allow telegram:42');
+    const old = h.lastButtons()!.flat().find((b) => b.label === 'Admin')!.data;
+    await h.say(ADMIN, '/allow telegram:66');
+    const stale = await h.press(ADMIN, old); // pressed under "Which role for telegram:42?"
+    expect(stale.texts).toEqual([]);
+    expect(stale.answers[0]).toMatch(/expired/);
+    expect((await h.say(ADMIN, '/users'))[0]).not.toMatch(/telegram:(42|66)/);
+  });
+
+  it('answers a button from another flow or step, or garbage callback data, as expired', async () => {
     await h.say(ADMIN, '/allow');
-    for (const data of ['flow:other:role:x', 'flow:allow:role:user', 'nonsense', 'flow:', 'flow:allow:', '\u0000']) {
+    for (const data of ['flow:other:role:abc123:x', 'flow:allow:role:abc123:user', 'nonsense', 'flow:', 'flow:allow:', '\u0000']) {
       const r = await h.press(ADMIN, data);
       expect(r.texts).toEqual([]);
       expect(r.answers[0]).toMatch(/expired/);

@@ -12,10 +12,11 @@ const maintenance: Job = {
     const runs = s.db.prepare('DELETE FROM job_runs WHERE started_at < ? AND outcome != ?').run(s.clock.now() - 90 * day, 'running').changes;
     // Telegram keeps unconfirmed updates for 24 h; a week of ids is plenty to catch any redelivery.
     const updates = s.db.prepare('DELETE FROM inbound_ledger WHERE at < ?').run(s.clock.now() - 7 * day).changes;
+    const inbox = s.db.prepare('DELETE FROM update_inbox WHERE received_at < ?').run(s.clock.now() - 2 * day).changes;
     const denials = s.db.prepare('DELETE FROM stranger_denials WHERE last_reply_at < ?').run(s.clock.now() - 30 * day).changes;
     s.db.pragma('optimize');
     const [cp] = s.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-    return `pruned audit=${audit} flows=${flows} job_runs=${runs} updates=${updates} denials=${denials}; checkpoint busy=${cp?.busy ?? 0} pages=${cp?.checkpointed ?? 0}`;
+    return `pruned audit=${audit} flows=${flows} job_runs=${runs} updates=${updates} inbox=${inbox} denials=${denials}; checkpoint busy=${cp?.busy ?? 0} pages=${cp?.checkpointed ?? 0}`;
   },
 };
 

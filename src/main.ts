@@ -11,6 +11,7 @@ import { TelegramChannel, TelegramStartError, TelegramUnreachableError } from '.
 import { ConsoleChannel } from './channels/console.js';
 import { MigrationError, migrate, readMigrations } from './storage/migrations.js';
 import { openDatabase } from './storage/database.js';
+import { UpdateInbox } from './storage/update-inbox.js';
 import { projectRoot } from './core/paths.js';
 import { truncate } from './core/render.js';
 
@@ -77,9 +78,9 @@ async function run(mode: 'start' | 'chat'): Promise<void> {
       log,
       jobs: mode === 'start',
       http: mode === 'start',
-      channels: ({ clock, log, metrics }) => {
+      channels: ({ db, clock, log, metrics }) => {
         const list: Channel[] = [];
-        if (useTelegram) list.push(new TelegramChannel(config.telegram!, { log: log.child({ channel: 'telegram' }), metrics, clock }));
+        if (useTelegram) list.push(new TelegramChannel(config.telegram!, { log: log.child({ channel: 'telegram' }), metrics, clock, inbox: new UpdateInbox(db, clock) }));
         if (useConsole) list.push(new ConsoleChannel({ input: process.stdin, output: process.stdout, color: !!process.stdout.isTTY }, systemClock, () => void shutdown(0, 'console closed')));
         return list;
       },

@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import { Outbox, outboxTransformer } from './outbox.js';
 import { truncate } from '../core/render.js';
 import { DeliveryError } from '../core/errors.js';
+import type { UpdateInbox } from '../storage/update-inbox.js';
 import { htmlToPlain, renderForTelegram } from './telegram-render.js';
 import { sequenceKey, telegramInbound } from './telegram-inbound.js';
 
@@ -55,7 +56,7 @@ export class TelegramChannel implements Channel {
   private offset = 0;
   private readonly outbox: Outbox;
 
-  constructor(private readonly cfg: TelegramConfig, private readonly deps: { log: Logger; metrics: Metrics; clock: Clock }) {
+  constructor(private readonly cfg: TelegramConfig, private readonly deps: { log: Logger; metrics: Metrics; clock: Clock; inbox: UpdateInbox }) {
     this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot, timeoutSeconds: cfg.requestTimeoutSec } });
     this.outbox = new Outbox(cfg);
     // Installed inner to outer: count every attempt, retry 429/5xx/network, then pace per chat.
@@ -96,6 +97,10 @@ export class TelegramChannel implements Channel {
       await dispatch(inbound, this.replier(inbound.chatId, inbound.callback?.queryId));
     });
     // The runner types its signal with an older AbortSignal polyfill; at run time it is Node's own.
+    // Updates fetched by an earlier run and never handled (it stopped or died first) go first.
+    const left = this.deps.inbox.unhandled<Update>('telegram', 24 * 3600_000);
+    if (left.length) log.warn({ count: left.length }, 'handling updates fetched before the last stop');
+    for (const u of left) await this.bot.handleUpdate(u).catch((err) => log.error({ err }, 'replayed update failed'));
     const source = createSource<Update>({ supply: (batch, signal) => this.fetch(batch, signal as unknown as AbortSignal) });
     const sink = createConcurrentSink<Update>(
       { consume: (u) => this.bot.handleUpdate(u) },
@@ -160,6 +165,7 @@ export class TelegramChannel implements Channel {
           signal as never, // grammY types this with the same polyfill
         );
         this.setState('connected');
+        this.deps.inbox.save('telegram', updates.map((u) => ({ id: String(u.update_id), payload: u })));
         const last = updates[updates.length - 1];
         if (last) this.offset = last.update_id + 1;
         return updates;

@@ -18,7 +18,8 @@ export class Dispatcher {
   constructor(private readonly chain: Chain, private readonly services: Services, private readonly ledger: InboundLedger) {}
 
   readonly dispatch = async (inbound: Inbound, replier: Replier): Promise<void> => {
-    // Refused after shutdown has begun and before the update is claimed, so it is redelivered after the restart.
+    // Refused after shutdown has begun and before the update is claimed: the next start replays it
+    // from the channel's update inbox (or the network redelivers it).
     if (!this.accepting) return;
     let fresh: boolean;
     try {

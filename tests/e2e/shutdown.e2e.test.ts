@@ -36,7 +36,7 @@ describe('graceful shutdown while a reply is in flight', () => {
   });
 
   // A message Jarvis had already fetched (and so confirmed to Telegram) when the SIGTERM came
-  // must be answered: by the stopping process, or by the next one. Today it is lost.
+  // must be answered: by the stopping process, or by the next one.
   it('does not lose a message queued behind it across a graceful restart', async () => {
     const h = harness();
     await h.start(ENV);
@@ -46,5 +46,32 @@ describe('graceful shutdown while a reply is in flight', () => {
     await h.start(ENV);
     expect(await h.ask(ADMIN, '/status')).toMatch(/^Jarvis /);
     expect(h.texts(ADMIN.id)).toEqual(expect.arrayContaining([expect.stringMatching(/^You are Ada/), expect.stringMatching(/^Commands/)]));
+  });
+
+  it('answers messages it had fetched but not reached, after a drain that ran out of time', async () => {
+    const h = harness();
+    await h.start({ ...ENV, JARVIS_SHUTDOWN_TIMEOUT_MS: '300' });
+    const stopped = await sigtermWhileReplying(h, ['/whoami', '/help', '/status']);
+    expect(stopped.code).toBe(0);
+    expect(h.fake.confirmedOffset).toBeGreaterThan(0); // Telegram will not send these again
+    h.fake.faults = undefined;
+    await h.start(ENV);
+    await h.fake.waitFor(() => h.count(ADMIN.id, 'Commands') === 1 && h.count(ADMIN.id, 'Jarvis 0') === 1, 15_000);
+    expect(h.count(ADMIN.id, 'Commands')).toBe(1);
+    expect(h.count(ADMIN.id, 'Jarvis 0')).toBe(1);
+  });
+
+  it('answers messages it had fetched but not reached when it was killed outright', async () => {
+    const h = harness();
+    await h.start(ENV);
+    h.fake.faults = slowFirstReply();
+    for (const t of ['/whoami', '/help', '/status']) h.fake.sendText(ADMIN, t);
+    await h.fake.waitFor((calls) => calls.some((c) => c.method === 'sendMessage' && c.answeredWith === 'error'));
+    await h.daemon!.stop('SIGKILL');
+    h.fake.faults = undefined;
+    await h.start(ENV);
+    await h.fake.waitFor(() => h.count(ADMIN.id, 'Commands') === 1 && h.count(ADMIN.id, 'Jarvis 0') === 1, 15_000);
+    // The message being answered when it died was claimed: at most once, never twice.
+    expect(h.count(ADMIN.id, 'You are Ada')).toBeLessThanOrEqual(1);
   });
 });

@@ -6,6 +6,7 @@ import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
+import { UpdateInbox } from '../../src/storage/update-inbox.js';
 import { TelegramChannel, TelegramStartError } from '../../src/channels/telegram.js';
 
 const ADMIN = { id: 1001, first_name: 'Ada' };
@@ -29,7 +30,7 @@ async function appFor(fake: FakeTelegramBotApi, env: Record<string, string> = {}
     config,
     log: createLogger({ level: 'silent' }),
     defaultMetrics: false,
-    channels: ({ clock, log, metrics }) => [new TelegramChannel(config.telegram!, { clock, log, metrics })],
+    channels: ({ db, clock, log, metrics }) => [new TelegramChannel(config.telegram!, { clock, log, metrics, inbox: new UpdateInbox(db, clock) })],
   });
 }
 

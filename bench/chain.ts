@@ -59,6 +59,10 @@ interface Subject {
   wallNs: number;
 }
 
+function subject(name: string, n: number, one: Subject['one']): Subject {
+  return { name, one, samples: new Float64Array(n), count: 0, wallNs: 0 };
+}
+
 /** Runs `count` messages, timing each; records them unless this is warm-up. */
 async function runBlock(s: Subject, from: number, count: number, record: boolean): Promise<void> {
   const w0 = process.hrtime.bigint();
@@ -96,25 +100,19 @@ async function buildOurs(dataDir: string): Promise<{ app: App; memory: MemoryCha
 }
 
 function oursSubject(memory: MemoryChannel, n: number): Subject {
-  return {
-    name: 'jarvis chain',
-    samples: new Float64Array(n),
-    count: 0,
-    wallNs: 0,
-    one(i) {
-      const inbound: Inbound = {
-        channel: 'telegram',
-        chatId: '1',
-        chatKind: 'private',
-        userId: '1',
-        displayName: 'Bench',
-        text: '/whoami',
-        messageId: String(i + 1),
-        receivedAt: Date.now(),
-      };
-      return memory.inject(inbound);
-    },
-  };
+  return subject('jarvis chain', n, (i) => {
+    const inbound: Inbound = {
+      channel: 'telegram',
+      chatId: '1',
+      chatKind: 'private',
+      userId: '1',
+      displayName: 'Bench',
+      text: '/whoami',
+      messageId: String(i + 1),
+      receivedAt: Date.now(),
+    };
+    return memory.inject(inbound);
+  });
 }
 
 /** Messages the status handler ended with outcome ok, from our own Prometheus counter. */
@@ -159,26 +157,20 @@ function buildBare(): { bot: Bot; replies: { count: number; lastText?: string } 
 }
 
 function bareSubject(bot: Bot, n: number): Subject {
-  return {
-    name: 'bare grammY',
-    samples: new Float64Array(n),
-    count: 0,
-    wallNs: 0,
-    one(i) {
-      const update: Update = {
-        update_id: 100_000_000 + i,
-        message: {
-          message_id: i + 1,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: 1, type: 'private', first_name: 'Bench' },
-          from: { id: 1, is_bot: false, first_name: 'Bench', language_code: 'en' },
-          text: '/whoami',
-          entities: [{ type: 'bot_command', offset: 0, length: 7 }],
-        },
-      };
-      return bot.handleUpdate(update);
-    },
-  };
+  return subject('bare grammY', n, (i) => {
+    const update: Update = {
+      update_id: 100_000_000 + i,
+      message: {
+        message_id: i + 1,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 1, type: 'private', first_name: 'Bench' },
+        from: { id: 1, is_bot: false, first_name: 'Bench', language_code: 'en' },
+        text: '/whoami',
+        entities: [{ type: 'bot_command', offset: 0, length: 7 }],
+      },
+    };
+    return bot.handleUpdate(update);
+  });
 }
 
 // ---- statistics and report ------------------------------------------------------------------

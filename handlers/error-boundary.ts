@@ -1,5 +1,5 @@
 import type { Handler } from '../src/core/handler.js';
-import { DeliveryError, UserError, errorRef } from '../src/core/errors.js';
+import { DeliveryError, UserError, errorRef, somethingWentWrong } from '../src/core/errors.js';
 
 /** First link: nothing thrown further down reaches the channel, and no stack trace reaches chat. */
 const errorBoundary: Handler = {
@@ -21,7 +21,7 @@ const errorBoundary: Handler = {
         return;
       }
       ctx.log.error({ err, ref, handler: ctx.handledBy }, 'handler failed'); // handledBy: the deepest handler reached, the one that threw
-      await ctx.reply(`Something went wrong (ref ${ref}). It has been logged.`).catch(() => undefined);
+      await ctx.reply(somethingWentWrong(ref)).catch(() => undefined);
     }
   },
 };

@@ -96,11 +96,11 @@ export class TelegramChannel implements Channel {
       }
       await dispatch(inbound, this.replier(inbound.chatId, inbound.callback?.queryId));
     });
-    // The runner types its signal with an older AbortSignal polyfill; at run time it is Node's own.
     // Updates fetched by an earlier run and never handled (it stopped or died first) go first.
     const left = this.deps.inbox.unhandled<Update>('telegram', 24 * 3600_000);
     if (left.length) log.warn({ count: left.length }, 'handling updates fetched before the last stop');
     for (const u of left) await this.bot.handleUpdate(u).catch((err) => log.error({ err }, 'replayed update failed'));
+    // The runner types its signal with an older AbortSignal polyfill; at run time it is Node's own.
     const source = createSource<Update>({ supply: (batch, signal) => this.fetch(batch, signal as unknown as AbortSignal) });
     const sink = createConcurrentSink<Update>(
       { consume: (u) => this.bot.handleUpdate(u) },

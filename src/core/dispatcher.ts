@@ -4,7 +4,7 @@ import type { Inbound } from './message.js';
 import { parseCommand } from './command.js';
 import type { Services } from './services.js';
 import { MessageContext } from './context.js';
-import { errorRef } from './errors.js';
+import { errorRef, somethingWentWrong } from './errors.js';
 import type { InboundLedger } from './inbound-ledger.js';
 
 /**
@@ -74,7 +74,7 @@ export class Dispatcher {
     const ref = errorRef();
     this.services.log.error({ err, ref }, 'could not take an inbound message');
     await replier.answerCallback().catch(() => undefined);
-    await replier.send({ text: `Something went wrong (ref ${ref}). It has been logged.` }).catch(() => undefined);
+    await replier.send({ text: somethingWentWrong(ref) }).catch(() => undefined);
   }
 
   /**

@@ -24,7 +24,7 @@ export function errorRef(): string {
   return randomBytes(4).toString('hex');
 }
 
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+/** The reply for a failure whose details stay in the log, tied to it by `ref`. */
+export function somethingWentWrong(ref: string): string {
+  return `Something went wrong (ref ${ref}). It has been logged.`;
 }

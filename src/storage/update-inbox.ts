@@ -28,10 +28,11 @@ export class UpdateInbox {
     });
   }
 
-  /** Keeps a fetched batch (and drops rows already handled, so the table stays small). */
+  /** Keeps a fetched batch (and drops rows already handled, so the table stays small). An empty poll writes nothing. */
   save(channel: string, items: { id: string; payload: unknown }[]): void {
+    if (items.length === 0) return;
     this.forget.run(channel);
-    if (items.length) this.saveAll(channel, items);
+    this.saveAll(channel, items);
   }
 
   /** Updates fetched within maxAgeMs and never claimed, oldest first. */

@@ -26,6 +26,9 @@ import type { Services } from './core/services.js';
 import type { Channel } from './channels/channel.js';
 import { createMetrics } from './ops/metrics.js';
 import { createHttpServer, listen } from './ops/http.js';
+import { Notices } from './core/notices.js';
+import { buildTrading } from './trading/build.js';
+import { tradingStatus } from './trading/status.js';
 
 /**
  * The composition root: the only place that builds services and wires them together.
@@ -80,6 +83,16 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const channels = opts.channels({ db, clock, log, metrics });
 
   // Services are referenced by the scheduler before the object exists; the getter closes that loop.
+  let trading;
+  const notices = new Notices(db, clock, log.child({ module: 'notices' }));
+  const audit = new AuditLog(db, clock);
+  const lockdown = new Lockdown(db, clock);
+  try {
+    trading = buildTrading({ db, clock, log, config, lockdown, audit, notices });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   let services!: Services;
   const scheduler = new Scheduler({ db, clock, log: log.child({ module: 'jobs' }), metrics, config, services: () => services }, jobs);
   services = {
@@ -90,8 +103,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     log,
     db,
     roles: new Roles(db, config.admins, clock),
-    audit: new AuditLog(db, clock),
-    lockdown: new Lockdown(db, clock),
+    audit,
+    lockdown,
     rateLimiter: config.rateLimit.enabled ? new RateLimiter(config.rateLimit.burst, config.rateLimit.perMinute, clock) : undefined,
     strangers: new StrangerGate(db, config.strangerReplyIntervalMs, clock),
     flows: new FlowEngine(db, flows, config.flowTtlMs, clock),
@@ -99,9 +112,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     status: new StatusBoard(),
     scheduler,
     metrics,
+    notices,
+    trading,
     channels: () => channels.map((c) => c.info()),
   };
   services.status.register('Access', () => accessStatus(services));
+  services.status.register('Trading', () => tradingStatus(services));
   const dispatcher = new Dispatcher(createChain(handlers), services, new InboundLedger(db, clock));
   let http: Server | undefined;
   let address: AddressInfo | undefined;
@@ -118,6 +134,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
         address = await listen(http, config.http.host, config.http.port);
         log.info({ host: address.address, port: address.port }, 'http listening');
       }
+      // Whatever a crash left half-done is settled before anything may buy or sell. Only the
+      // process that runs the jobs does this: `jarvis chat` must not touch another's exits.
+      if (opts.jobs !== false) await trading.reconcile();
       for (const c of channels) {
         await c.start(dispatcher.dispatch);
         // Owners and admins granted from chat get the admin menu (those granted later: after a restart).
@@ -135,6 +154,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
           admins,
         );
       }
+      notices.start(async (userKey, chatId, out) => {
+        const id = parseIdentity(userKey);
+        const channel = channels.find((c) => c.name === id?.channel);
+        if (!channel) throw new Error(`no running channel for ${id?.channel ?? 'unknown'}`);
+        await channel.send(chatId, out);
+      });
       if (opts.jobs !== false) scheduler.start();
       log.info({ channels: channels.map((c) => c.name), version: services.version }, 'jarvis started');
     },
@@ -146,6 +171,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
         if (!drained) log.warn({ inFlight: dispatcher.inFlight }, 'shutdown timeout: some messages were still being handled');
         const left = Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0));
         await scheduler.stop(left);
+        await trading.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0)));
+        await notices.close();
         if (http) {
           http.closeAllConnections();
           await new Promise<void>((r) => http!.close(() => r()));

@@ -70,6 +70,38 @@ const envSchema = z.object({
   TELEGRAM_GLOBAL_PER_SEC: num(0.1, 1_000).default(30),
   TELEGRAM_MAX_RETRIES: int(0, 20).default(6),
   TELEGRAM_REQUEST_TIMEOUT_SEC: int(1, 600).default(60),
+  JARVIS_MASTER_SECRET: z.string().min(12, { message: 'expected at least 12 characters' }).optional(),
+  TRADING_MODE: z.enum(['paper', 'live']).default('paper'),
+  TRADING_LIVE_USERS: adminList.optional(),
+  TRADING_PAPER_START_SOL: num(0, 1_000_000).default(10),
+  TRADING_NETWORK_FEE_LAMPORTS: int(0, 1_000_000).default(5_000),
+  TRADING_PRIORITY_FEE_LOW_LAMPORTS: int(0, 100_000_000).default(10_000),
+  TRADING_PRIORITY_FEE_MEDIUM_LAMPORTS: int(0, 100_000_000).default(100_000),
+  TRADING_PRIORITY_FEE_HIGH_LAMPORTS: int(0, 100_000_000).default(1_000_000),
+  TRADING_DEFAULT_SLIPPAGE_BPS: int(1, 5_000).default(100),
+  TRADING_MAX_SLIPPAGE_BPS: int(1, 5_000).default(1_000),
+  TRADING_MAX_TRADE_SOL: num(0.000001, 1_000_000).default(1),
+  TRADING_MAX_OPEN_POSITIONS: int(1, 100_000).default(10),
+  TRADING_DAILY_LOSS_LIMIT_SOL: num(0, 1_000_000).default(2),
+  TRADING_LIVE_CONFIRM_ABOVE_SOL: num(0, 1_000_000).default(0),
+  TRADING_CONFIRM_TTL_SEC: int(10, 3_600).default(60),
+  TRADING_MONITOR_INTERVAL_SEC: int(1, 59).default(5),
+  TRADING_PRICE_MISSING_ALERT_SEC: int(10, 86_400).default(600),
+  TRADING_EXIT_RETRY_BASE_SEC: int(1, 3_600).default(5),
+  TRADING_EXIT_RETRY_MAX_SEC: int(1, 86_400).default(300),
+  TRADING_HTTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  JUPITER_API_URL: url.default('https://api.jup.ag'),
+  JUPITER_API_KEY: z.string().min(8).optional(),
+  JUPITER_RATE_PER_MIN: num(1, 100_000).default(60),
+  BAGS_API_URL: url.default('https://public-api-v2.bags.fm/api/v1'),
+  BAGS_API_KEY: z.string().min(8).optional(),
+  BAGS_RATE_PER_HOUR: num(1, 1_000_000).default(1_000),
+  SOLANA_RPC_URL: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((l) => l.length > 0 && l.every((u) => /^https?:\/\/\S+$/.test(u)), { message: 'expected one or more comma-separated http(s) URLs' })
+    .default(['https://api.mainnet-beta.solana.com']),
+  SOLANA_RESEND_INTERVAL_MS: int(100, 60_000).default(2_000),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -87,6 +119,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   auditRetentionDays: number;
   jobs: { maintenance: { cron: string; missed: 'skip' | 'run-once' } };
+  trading: TradingConfig;
+  /** Unlocks the live wallet; given at start (env), never stored. */
+  masterSecret?: string;
   telegram?: {
     token: string;
     apiRoot: string;
@@ -99,6 +134,35 @@ export interface Config {
     requestTimeoutSec: number;
   };
 }
+
+export type PriorityLevel = 'low' | 'medium' | 'high';
+
+export interface TradingConfig {
+  mode: 'paper' | 'live';
+  /** Who may switch to live trading (owners from JARVIS_ADMINS when unset). */
+  liveUsers: string[];
+  paperStartLamports: number;
+  networkFeeLamports: number;
+  priorityFeeLamports: Record<PriorityLevel, number>;
+  defaultSlippageBps: number;
+  maxSlippageBps: number;
+  maxTradeLamports: number;
+  maxOpenPositions: number;
+  dailyLossLimitLamports: number;
+  liveConfirmAboveLamports: number;
+  confirmTtlMs: number;
+  monitorIntervalSec: number;
+  priceMissingAlertMs: number;
+  exitRetryBaseMs: number;
+  exitRetryMaxMs: number;
+  httpTimeoutMs: number;
+  jupiter: { url: string; apiKey?: string; perMinute: number };
+  bags?: { url: string; apiKey: string; perHour: number };
+  rpcUrls: string[];
+  resendIntervalMs: number;
+}
+
+const lamports = (sol: number): number => Math.round(sol * 1_000_000_000);
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -128,6 +192,30 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       shutdownTimeoutMs: e.JARVIS_SHUTDOWN_TIMEOUT_MS,
       auditRetentionDays: e.JARVIS_AUDIT_RETENTION_DAYS,
       jobs: { maintenance: { cron: e.JARVIS_MAINTENANCE_CRON, missed: e.JARVIS_MAINTENANCE_MISSED } },
+      masterSecret: e.JARVIS_MASTER_SECRET,
+      trading: {
+        mode: e.TRADING_MODE,
+        liveUsers: e.TRADING_LIVE_USERS ?? e.JARVIS_ADMINS,
+        paperStartLamports: lamports(e.TRADING_PAPER_START_SOL),
+        networkFeeLamports: e.TRADING_NETWORK_FEE_LAMPORTS,
+        priorityFeeLamports: { low: e.TRADING_PRIORITY_FEE_LOW_LAMPORTS, medium: e.TRADING_PRIORITY_FEE_MEDIUM_LAMPORTS, high: e.TRADING_PRIORITY_FEE_HIGH_LAMPORTS },
+        defaultSlippageBps: Math.min(e.TRADING_DEFAULT_SLIPPAGE_BPS, e.TRADING_MAX_SLIPPAGE_BPS),
+        maxSlippageBps: e.TRADING_MAX_SLIPPAGE_BPS,
+        maxTradeLamports: lamports(e.TRADING_MAX_TRADE_SOL),
+        maxOpenPositions: e.TRADING_MAX_OPEN_POSITIONS,
+        dailyLossLimitLamports: lamports(e.TRADING_DAILY_LOSS_LIMIT_SOL),
+        liveConfirmAboveLamports: lamports(e.TRADING_LIVE_CONFIRM_ABOVE_SOL),
+        confirmTtlMs: e.TRADING_CONFIRM_TTL_SEC * 1000,
+        monitorIntervalSec: e.TRADING_MONITOR_INTERVAL_SEC,
+        priceMissingAlertMs: e.TRADING_PRICE_MISSING_ALERT_SEC * 1000,
+        exitRetryBaseMs: e.TRADING_EXIT_RETRY_BASE_SEC * 1000,
+        exitRetryMaxMs: Math.max(e.TRADING_EXIT_RETRY_MAX_SEC, e.TRADING_EXIT_RETRY_BASE_SEC) * 1000,
+        httpTimeoutMs: e.TRADING_HTTP_TIMEOUT_MS,
+        jupiter: { url: e.JUPITER_API_URL.replace(/\/+$/, ''), apiKey: e.JUPITER_API_KEY, perMinute: e.JUPITER_RATE_PER_MIN },
+        bags: e.BAGS_API_KEY ? { url: e.BAGS_API_URL.replace(/\/+$/, ''), apiKey: e.BAGS_API_KEY, perHour: e.BAGS_RATE_PER_HOUR } : undefined,
+        rpcUrls: e.SOLANA_RPC_URL.map((u) => u.replace(/\/+$/, '')),
+        resendIntervalMs: e.SOLANA_RESEND_INTERVAL_MS,
+      },
       telegram: e.TELEGRAM_BOT_TOKEN
         ? {
             token: e.TELEGRAM_BOT_TOKEN,
@@ -154,5 +242,15 @@ export function readEnv(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.en
 
 /** Values that must never reach a log line or a chat reply. */
 export function secretsOf(config: Config): string[] {
-  return [config.telegram?.token].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  const t = config.trading;
+  // RPC URLs often carry a provider key in the path or query.
+  const rpcKeys = t.rpcUrls.flatMap((u) => {
+    try {
+      const x = new URL(u);
+      return [x.pathname.length > 8 ? x.pathname.slice(1) : '', ...x.searchParams.values(), x.password].filter((v) => v.length >= 8);
+    } catch {
+      return [];
+    }
+  });
+  return [config.telegram?.token, config.masterSecret, t.jupiter.apiKey, t.bags?.apiKey, ...rpcKeys].filter((s): s is string => typeof s === 'string' && s.length >= 6);
 }

@@ -1,5 +1,5 @@
 import type { Channel, ChannelInfo, Dispatch } from './channel.js';
-import type { Inbound, Outbound, SentRef } from '../core/message.js';
+import type { ChannelName, Inbound, Outbound, SentRef } from '../core/message.js';
 import type { Replier } from '../core/handler.js';
 
 export interface MemorySent {
@@ -11,12 +11,15 @@ export interface MemorySent {
 
 /** An in-process channel: messages are injected and replies collected (benchmarks, embedding). */
 export class MemoryChannel implements Channel {
-  readonly name = 'memory' as const;
+  readonly name: ChannelName;
   readonly sent: MemorySent[] = [];
   private dispatch?: Dispatch;
   private seq = 0;
 
-  constructor(private readonly opts: { record?: boolean } = { record: true }) {}
+  /** `name` lets tests stand in for a real channel, so notices addressed to telegram:… arrive here. */
+  constructor(private readonly opts: { record?: boolean; name?: ChannelName } = { record: true }) {
+    this.name = opts.name ?? 'memory';
+  }
 
   info(): ChannelInfo {
     return { name: this.name, state: this.dispatch ? 'connected' : 'stopped' };

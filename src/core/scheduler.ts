@@ -13,6 +13,8 @@ export interface Job {
   description: string;
   /** When to run, from config; `missed` decides what happens to a run missed while the daemon was down. */
   schedule(config: Config): { cron: string; missed: 'skip' | 'run-once' };
+  /** Runs every few seconds: only its latest successful run is kept in job_runs (failures are all kept). */
+  quiet?: boolean;
   /** Returns a short summary for the run record. Should honour the signal on shutdown. */
   run(services: Services, signal: AbortSignal): Promise<string | void>;
 }
@@ -113,6 +115,7 @@ export class Scheduler {
     try {
       const detail = await e.job.run(this.deps.services(), this.abort.signal);
       this.finish(id, Math.round(performance.now() - t0), 'ok', detail ?? null);
+      if (e.job.quiet && id > 0 && this.deps.db.open) this.deps.db.prepare("DELETE FROM job_runs WHERE job = ? AND outcome = 'ok' AND id < ?").run(e.job.name, id);
       metrics.jobRuns.inc({ job: e.job.name, outcome: 'ok' });
     } catch (err) {
       log.error({ err, job: e.job.name }, 'job failed');

@@ -13,6 +13,8 @@ import type { StatusBoard } from './status-board.js';
 import type { Scheduler } from './scheduler.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { ChannelInfo } from '../channels/channel.js';
+import type { Notices } from './notices.js';
+import type { TradingService } from '../trading/service.js';
 
 /** Everything handlers, flows and jobs may use. Built once, in src/app.ts. */
 export interface Services {
@@ -33,6 +35,9 @@ export interface Services {
   readonly status: StatusBoard;
   readonly scheduler: Scheduler;
   readonly metrics: Metrics;
+  /** Messages nobody asked for, delivered after the change they report commits. */
+  readonly notices: Notices;
+  readonly trading: TradingService;
   /** The channels that are running and their state. */
   channels(): ChannelInfo[];
 }

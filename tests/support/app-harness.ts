@@ -37,11 +37,11 @@ export async function makeHarness(env: Record<string, string> = {}, opts: { data
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const config = parsed.config;
   const clock = opts.clock ?? new ManualClock();
-  let memory = new MemoryChannel();
+  let memory = new MemoryChannel({ name: 'telegram' });
   let seq = 0;
   let lastOut: Outbound[] = [];
   const build = async () => {
-    memory = new MemoryChannel();
+    memory = new MemoryChannel({ name: 'telegram' });
     const app = await createApp({ config, clock, log: createLogger({ level: 'silent' }), jobs: opts.jobs ?? true, http: false, defaultMetrics: false, channels: () => [memory] });
     await app.start();
     return app;

@@ -1,0 +1,178 @@
+import { SOL_MINT } from './base58.js';
+import type { TradingDeps } from './context.js';
+import type { ExitDesk } from './exits.js';
+import { VenueError } from './errors.js';
+import { shortMint } from './format.js';
+import { evaluate, type TpLeg, type Trigger } from './tpsl.js';
+import type { TokenPrice } from './venue.js';
+import type { WatchedRow } from './store.js';
+
+/**
+ * One tick of the TP/SL monitor: price every held mint (49 per Price v3 call, plus SOL to turn
+ * USD into SOL), decide each open position, persist highs for trailing stops, and claim and
+ * submit the exits that fired, batch by batch so a trigger never waits for the rest of the book.
+ * A mint missing from an answer is "no price": it never triggers, and its owners hear once when
+ * the gap lasts. When the API budget runs out mid-book, the next tick resumes where this one stopped.
+ */
+
+export interface TickReport {
+  positions: number;
+  mints: number;
+  priced: number;
+  missing: number;
+  batches: number;
+  triggered: number;
+  retried: number;
+  deferred: boolean;
+  held: number;
+}
+
+export const MINTS_PER_CALL = 49;
+
+/** Open positions grouped by mint: what one tick evaluates. */
+export interface Book {
+  byMint: Map<string, WatchedRow[]>;
+  mints: string[];
+}
+
+export function buildBook(rows: readonly WatchedRow[]): Book {
+  const byMint = new Map<string, WatchedRow[]>();
+  for (const r of rows) {
+    const list = byMint.get(r.mint);
+    if (list) list.push(r);
+    else byMint.set(r.mint, [r]);
+  }
+  return { byMint, mints: [...byMint.keys()].sort() };
+}
+
+export interface Decision {
+  id: number;
+  trigger?: Trigger;
+  high: number;
+  price: number;
+}
+
+const planCache = new Map<string, TpLeg[]>();
+function legs(json: string): TpLeg[] {
+  let l = planCache.get(json);
+  if (!l) {
+    l = JSON.parse(json) as TpLeg[];
+    if (planCache.size > 10_000) planCache.clear();
+    planCache.set(json, l);
+  }
+  return l;
+}
+
+/** Decides every position of one mint at one price (SOL per token). Pure; the benchmark measures it. */
+export function decideMint(rows: readonly WatchedRow[], priceSol: number): Decision[] {
+  const out: Decision[] = [];
+  for (const r of rows) {
+    if (r.exit !== null) continue; // an exit waiting for its retry is not re-triggered
+    const { trigger, high } = evaluate({ id: r.id, entryPrice: r.entry_price, highPrice: r.high_price, plan: { tp: legs(r.tp), slPct: r.sl_pct, trailing: r.sl_trailing === 1 } }, priceSol);
+    out.push({ id: r.id, trigger, high, price: priceSol });
+  }
+  return out;
+}
+
+export class TpslMonitor {
+  private cursor = 0;
+
+  constructor(private readonly d: TradingDeps, private readonly exits: ExitDesk) {}
+
+  async tick(signal?: AbortSignal): Promise<TickReport> {
+    const { store, clock, lockdown } = this.d;
+    const rows = store.watched();
+    const report: TickReport = { positions: rows.length, mints: 0, priced: 0, missing: 0, batches: 0, triggered: 0, retried: 0, deferred: false, held: 0 };
+    const locked = lockdown.isOn();
+    // Exits that failed earlier and whose backoff is over go first: a trigger already fired for them.
+    if (!locked) {
+      for (const r of rows) {
+        if (r.exit === null || r.retry_at === null || r.retry_at > clock.now()) continue;
+        if (this.exits.claim(r.id, JSON.parse(r.exit))) {
+          this.exits.submit(r.id);
+          report.retried++;
+        }
+      }
+    }
+    const book = buildBook(rows);
+    report.mints = book.mints.length;
+    if (book.mints.length === 0) return report;
+    const batches: string[][] = [];
+    for (let i = 0; i < book.mints.length; i += MINTS_PER_CALL) batches.push(book.mints.slice(i, i + MINTS_PER_CALL));
+    if (this.cursor >= batches.length) this.cursor = 0;
+    for (let n = 0; n < batches.length; n++) {
+      if (signal?.aborted) break;
+      const index = (this.cursor + n) % batches.length;
+      const batch = batches[index]!;
+      let prices: Map<string, TokenPrice>;
+      try {
+        prices = await this.d.prices.prices([...batch, SOL_MINT], signal);
+      } catch (err) {
+        // Out of budget or Jupiter down: stop here; the next tick starts with this batch.
+        this.cursor = index;
+        report.deferred = true;
+        this.d.log[err instanceof VenueError && err.kind === 'rate_limited' ? 'debug' : 'warn']({ err: err instanceof Error ? err.message : String(err) }, 'price fetch failed; deferring');
+        return report;
+      }
+      report.batches++;
+      const solUsd = prices.get(SOL_MINT)?.usdPrice;
+      const marks: Decision[] = [];
+      for (const mint of batch) {
+        const p = prices.get(mint)?.usdPrice;
+        if (!solUsd || !p) {
+          report.missing++;
+          this.noPrice(mint);
+          continue;
+        }
+        report.priced++;
+        this.priced(mint);
+        for (const dcs of decideMint(book.byMint.get(mint)!, p / solUsd)) {
+          marks.push(dcs);
+          if (!dcs.trigger) continue;
+          if (locked) {
+            report.held++;
+            continue;
+          }
+          const pos = store.get(dcs.id);
+          if (!pos || pos.state !== 'open' || pos.exit) continue;
+          const intent = this.exits.intentFor(pos, dcs.trigger);
+          if (BigInt(intent.tokens) <= 0n) continue;
+          if (this.exits.claim(dcs.id, intent)) {
+            this.exits.submit(dcs.id);
+            report.triggered++;
+          }
+        }
+      }
+      store.db.transaction(() => {
+        for (const m of marks) store.sql.mark.run({ id: m.id, high: m.high, last: m.price });
+      })();
+    }
+    this.cursor = 0;
+    if (locked && report.held > 0) this.d.log.warn({ held: report.held }, 'TP/SL triggers held: Jarvis is in lockdown');
+    return report;
+  }
+
+  private noPrice(mint: string): void {
+    const { store, clock, config, notices } = this.d;
+    const now = clock.now();
+    store.sql.gapStart.run(mint, now);
+    const gap = store.sql.gap.get(mint) as { missing_since: number; warned: number };
+    if (gap.warned || now - gap.missing_since < config.priceMissingAlertMs) return;
+    store.db.transaction(() => {
+      if (store.sql.gapWarned.run(mint).changes !== 1) return;
+      for (const o of store.sql.ownersOf.all(mint) as { user_key: string; chat_id: string }[]) {
+        notices.enqueue({
+          userKey: o.user_key,
+          chatId: o.chat_id,
+          out: { text: `No price for ${shortMint(mint)} for ${Math.round((now - gap.missing_since) / 60_000)} min: its take-profit and stop-loss cannot fire until a price is back. You can still sell by hand with /positions.` },
+          dedupeKey: `gap:${mint}:${gap.missing_since}:${o.user_key}`,
+        });
+      }
+    })();
+    notices.kick();
+  }
+
+  private priced(mint: string): void {
+    this.d.store.sql.gapEnd.run(mint);
+  }
+}

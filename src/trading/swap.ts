@@ -1,0 +1,100 @@
+import { UserError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { VenueError, RpcError } from './errors.js';
+import type { VenueRouter } from './route.js';
+import type { Quote, QuoteRequest } from './venue.js';
+import type { Mode, TxRecord } from './store.js';
+import type { Keypair } from './solana-tx.js';
+import { signTransaction } from './solana-tx.js';
+import type { SolanaRpc } from './rpc.js';
+import { landTransaction } from './landing.js';
+
+/**
+ * One swap, paper or live, through the same steps up to signing: quote (bags.fm or Jupiter),
+ * then either a simulated fill at the quoted amount less modelled fees, or build, sign, record
+ * the signature, and land. Failures come back as a TradeError with one sentence for a person.
+ */
+
+export class TradeError extends UserError {
+  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+    super(message);
+    if (options?.cause) this.cause = options.cause;
+  }
+}
+
+export interface LiveWallet {
+  keypair: Keypair;
+  rpc: SolanaRpc;
+  resendIntervalMs: number;
+}
+
+export interface SwapOrder {
+  mode: Mode;
+  request: QuoteRequest;
+  priorityFeeLamports: number;
+  networkFeeLamports: number;
+  /** Persists a live transaction before it is first sent (the restart path reads it back). */
+  recordTx?: (tx: TxRecord) => void;
+  signal?: AbortSignal;
+}
+
+export interface SwapFill {
+  venue: string;
+  inAmount: bigint;
+  outAmount: bigint;
+  /** SOL paid in fees on top of the swap (network + priority). */
+  feeLamports: number;
+  signature?: string;
+}
+
+const MAX_FRESH_TRANSACTIONS = 3;
+
+export function explain(err: unknown): TradeError {
+  if (err instanceof TradeError) return err;
+  if (err instanceof VenueError) return new TradeError(err.userMessage, err.kind === 'rate_limited' || err.kind === 'unavailable', { cause: err });
+  if (err instanceof RpcError) return new TradeError('The Solana network is not answering right now; try again in a minute.', true, { cause: err });
+  if (err instanceof UserError) return new TradeError(err.message, false, { cause: err });
+  return new TradeError('The swap could not be carried out.', true, { cause: err });
+}
+
+export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWallet; log: Logger }, order: SwapOrder): Promise<SwapFill> {
+  const fees = order.networkFeeLamports + order.priorityFeeLamports;
+  try {
+    if (order.mode === 'paper') {
+      const q = await deps.router.quote(order.request, order.signal);
+      return { venue: q.venue, inAmount: q.inAmount, outAmount: q.outAmount, feeLamports: fees };
+    }
+    const wallet = deps.wallet;
+    if (!wallet) throw new TradeError('Live trading is not available: no wallet is unlocked.', false);
+    let requoted = false;
+    for (let attempt = 1; attempt <= MAX_FRESH_TRANSACTIONS; attempt++) {
+      const first: Quote = await deps.router.quote(order.request, order.signal);
+      const { quote, tx } = await deps.router.swap(first, order.request, wallet.keypair.publicKey, { priorityFeeLamports: order.priorityFeeLamports }, order.signal);
+      const signed = signTransaction(tx.transaction, wallet.keypair);
+      order.recordTx?.({ signature: signed.signature, lastValidBlockHeight: tx.lastValidBlockHeight, venue: quote.venue, expectedOut: quote.outAmount.toString(), feeLamports: fees });
+      const outcome = await landTransaction({
+        rpc: wallet.rpc,
+        transaction: signed.bytes,
+        signature: signed.signature,
+        lastValidBlockHeight: tx.lastValidBlockHeight,
+        resendIntervalMs: wallet.resendIntervalMs,
+        signal: order.signal,
+      });
+      if (outcome.status === 'confirmed') return { venue: quote.venue, inAmount: quote.inAmount, outAmount: quote.outAmount, feeLamports: fees, signature: signed.signature };
+      if (outcome.status === 'expired') {
+        deps.log.warn({ signature: signed.signature, attempt }, 'transaction expired before landing; building a fresh one');
+        continue;
+      }
+      if (outcome.slippage && !requoted) {
+        requoted = true;
+        attempt--;
+        deps.log.warn({ signature: signed.signature }, 'slippage exceeded (0x1771); re-quoting once');
+        continue;
+      }
+      throw new TradeError(outcome.slippage ? 'The price moved more than your slippage allows, twice.' : 'The swap failed on chain.', !outcome.slippage);
+    }
+    throw new TradeError(`The transaction did not land in time, ${MAX_FRESH_TRANSACTIONS} times; the network may be congested.`, true);
+  } catch (err) {
+    throw explain(err);
+  }
+}

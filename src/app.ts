@@ -52,6 +52,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Start the scheduler (off for `jarvis chat`, which shares the database with a running daemon). */
   jobs?: boolean;
+  /** With jobs on, whether their schedules run (tests turn this off and call the jobs' services by hand). */
+  cron?: boolean;
   http?: boolean;
   defaultMetrics?: boolean;
 }
@@ -160,7 +162,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         if (!channel) throw new Error(`no running channel for ${id?.channel ?? 'unknown'}`);
         await channel.send(chatId, out);
       });
-      if (opts.jobs !== false) scheduler.start();
+      if (opts.jobs !== false && opts.cron !== false) scheduler.start();
       log.info({ channels: channels.map((c) => c.name), version: services.version }, 'jarvis started');
     },
     stop() {

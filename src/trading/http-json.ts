@@ -140,7 +140,8 @@ async function attemptOnce(doFetch: typeof fetch, opts: JsonRequest, headers: Re
   try {
     const response = await doFetch(opts.url, { method: opts.method, headers, body, signal: controller.signal });
     if (response.status >= 500) {
-      await response.body?.cancel().catch(() => undefined);
+      // Not awaited: some bodies (and msw's mocked ones) only settle the cancel once fully read.
+      response.body?.cancel().catch(() => undefined);
       return { retryable: { kind: 'http', status: response.status } };
     }
     // The timeout still runs while the body streams in: a server that stalls mid-body is "slow" too.

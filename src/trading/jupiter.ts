@@ -71,7 +71,7 @@ const SwapSchema = z.looseObject({
   lastValidBlockHeight: z.number().int().nonnegative(),
 });
 
-const PriceEntrySchema = z.looseObject({ usdPrice: z.unknown(), decimals: z.unknown() });
+const PriceEntrySchema = z.looseObject({ usdPrice: z.unknown().optional(), decimals: z.unknown().optional() });
 const PricesSchema = z.record(z.string(), z.unknown());
 
 const ErrorBodySchema = z.looseObject({ error: z.string().optional(), errorCode: z.string().optional(), message: z.string().optional() });

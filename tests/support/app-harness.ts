@@ -31,7 +31,7 @@ export interface Harness {
 
 export const ADMIN = 1001;
 
-export async function makeHarness(env: Record<string, string> = {}, opts: { dataDir?: string; clock?: ManualClock; jobs?: boolean } = {}): Promise<Harness> {
+export async function makeHarness(env: Record<string, string> = {}, opts: { dataDir?: string; clock?: ManualClock; jobs?: boolean; cron?: boolean } = {}): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'jarvis-it-'));
   const parsed = parseConfig({ JARVIS_DATA_DIR: dataDir, JARVIS_ADMINS: `telegram:${ADMIN}`, JARVIS_HTTP_ENABLED: 'false', JARVIS_LOG_LEVEL: 'silent', ...env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
@@ -42,7 +42,7 @@ export async function makeHarness(env: Record<string, string> = {}, opts: { data
   let lastOut: Outbound[] = [];
   const build = async () => {
     memory = new MemoryChannel({ name: 'telegram' });
-    const app = await createApp({ config, clock, log: createLogger({ level: 'silent' }), jobs: opts.jobs ?? true, http: false, defaultMetrics: false, channels: () => [memory] });
+    const app = await createApp({ config, clock, log: createLogger({ level: 'silent' }), jobs: opts.jobs ?? true, cron: opts.cron, http: false, defaultMetrics: false, channels: () => [memory] });
     await app.start();
     return app;
   };

@@ -72,15 +72,18 @@ export class RateBudget {
    */
   async take(signal?: AbortSignal, maxWaitMs = Number.POSITIVE_INFINITY): Promise<void> {
     const started = this.clock.now();
+    let slept = 0;
     for (;;) {
       signal?.throwIfAborted();
       const wait = this.tryTake();
       if (wait === 0) return;
-      const waited = this.clock.now() - started;
+      // Time slept counts even if the clock did not move (a test's frozen clock), so this always ends.
+      const waited = Math.max(this.clock.now() - started, slept);
       if (waited + wait > maxWaitMs) {
         throw new VenueError(this.service, 'rate_limited', rateLimitedMessage(this.label, wait), wait);
       }
       await this.sleep(wait, signal);
+      slept += wait;
     }
   }
 }

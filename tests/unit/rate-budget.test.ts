@@ -108,3 +108,15 @@ describe('RateBudget', () => {
     expect(() => new RateBudget({ perMinute: Number.NaN, clock: new ManualClock() })).toThrow(/perMinute/);
   });
 });
+
+describe('RateBudget with a clock that never moves', () => {
+  it('take() gives up once it has slept maxWaitMs, instead of waiting forever', async () => {
+    const clock = new ManualClock();
+    const slept: number[] = [];
+    const budget = new RateBudget({ perMinute: 60, clock, sleep: async (ms) => void slept.push(ms) });
+    while (budget.tryTake() === 0);
+    const err = await budget.take(undefined, 3_000).catch((e: unknown) => e);
+    expect((err as VenueError).kind).toBe('rate_limited');
+    expect(slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3_000);
+  });
+});

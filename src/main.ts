@@ -14,12 +14,15 @@ import { openDatabase } from './storage/database.js';
 import { UpdateInbox } from './storage/update-inbox.js';
 import { projectRoot } from './core/paths.js';
 import { truncate } from './core/render.js';
+import { WalletSecretError } from './trading/wallet-crypto.js';
+import { walletCommand } from './trading/wallet-cli.js';
 
 const USAGE = `Usage: jarvis <command>
 
   start     run the daemon (default): Telegram if TELEGRAM_BOT_TOKEN is set, the console if a terminal is attached
   chat      talk to Jarvis in this terminal as the local admin (no polling, no jobs)
   migrate   apply database migrations and exit
+  wallet    import|show|check the live trading wallet (the secret key is read from stdin)
   version   print the version
   help      this text
 
@@ -88,7 +91,7 @@ async function run(mode: 'start' | 'chat'): Promise<void> {
     if (useConsole) printBanner(config, mode, useTelegram);
     await app.start();
   } catch (err) {
-    const config = err instanceof MigrationError || err instanceof TelegramStartError;
+    const config = err instanceof MigrationError || err instanceof TelegramStartError || err instanceof WalletSecretError;
     const said = config || err instanceof TelegramUnreachableError;
     process.stderr.write(`Jarvis cannot start: ${said ? (err as Error).message : 'unexpected error (see the log)'}\n`);
     log.fatal({ err }, 'start failed');
@@ -137,6 +140,9 @@ switch (cmd) {
     break;
   case 'migrate':
     runMigrate();
+    break;
+  case 'wallet':
+    process.exitCode = walletCommand(loadConfigOrExit(), process.argv[3], (s) => process.stdout.write(s));
     break;
   case 'version':
   case '--version':

@@ -19,6 +19,7 @@ import { VenueError } from './errors.js';
 import { requestJson, type JsonAnswer } from './http-json.js';
 import type { RateBudget } from './rate-budget.js';
 import type { Quote, QuoteRequest, SwapTransaction, Venue } from './venue.js';
+import { decodeBase58 } from './base58.js';
 
 export interface BagsClientOptions {
   /** e.g. https://public-api-v2.bags.fm/api/v1 */
@@ -172,34 +173,10 @@ function badResponse(what: string, issues: number): VenueError {
   });
 }
 
-const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
 /** A Solana transaction is at most 1,232 bytes, about 1,683 base58 characters. */
 const MAX_TRANSACTION_CHARS = 2_000;
 
-/**
- * Base58 for a whole transaction. base58.ts's decodeBase58 refuses anything over 200 characters
- * (it parses user input: addresses and signatures), and a transaction is up to ~1,700.
- */
+/** Base58 for a whole transaction (bags.fm sends swaps base58, Jupiter base64). */
 export function decodeTransactionBase58(s: string): Uint8Array | undefined {
-  if (s.length === 0 || s.length > MAX_TRANSACTION_CHARS) return undefined;
-  let zeros = 0;
-  while (zeros < s.length && s[zeros] === '1') zeros++;
-  const bytes: number[] = []; // little-endian while accumulating
-  for (let i = zeros; i < s.length; i++) {
-    let carry = INDEX.get(s[i]!);
-    if (carry === undefined) return undefined;
-    for (let j = 0; j < bytes.length; j++) {
-      carry += bytes[j]! * 58;
-      bytes[j] = carry & 0xff;
-      carry >>= 8;
-    }
-    while (carry > 0) {
-      bytes.push(carry & 0xff);
-      carry >>= 8;
-    }
-  }
-  const out = new Uint8Array(zeros + bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[zeros + i] = bytes[bytes.length - 1 - i]!;
-  return out;
+  return decodeBase58(s, MAX_TRANSACTION_CHARS);
 }

@@ -22,9 +22,12 @@ export function encodeBase58(bytes: Uint8Array): string {
   return '1'.repeat(zeros) + digits.reverse().map((d) => ALPHABET[d]).join('');
 }
 
-/** Undefined when `s` is not base58 (never throws: it is fed user input). */
-export function decodeBase58(s: string): Uint8Array | undefined {
-  if (s.length === 0 || s.length > 200) return undefined;
+/**
+ * Undefined when `s` is not base58 (never throws: it is fed user input). The length cap keeps
+ * hostile input cheap; a whole transaction (≤ 1,232 bytes) needs about 1,700 characters.
+ */
+export function decodeBase58(s: string, maxChars = 200): Uint8Array | undefined {
+  if (s.length === 0 || s.length > maxChars) return undefined;
   let zeros = 0;
   while (zeros < s.length && s[zeros] === '1') zeros++;
   const bytes: number[] = [];

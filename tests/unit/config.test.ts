@@ -43,4 +43,37 @@ describe('config', () => {
     expect(r.ok && r.config.telegram).toBeUndefined();
     expect(r.ok && r.config.http.port).toBe(8787);
   });
+
+  it('trades paper by default, with risk limits in lamports', () => {
+    const r = parseConfig({ JARVIS_ADMINS: 'telegram:1' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.trading).toMatchObject({ mode: 'paper', liveUsers: ['telegram:1'], paperStartLamports: 10_000_000_000, maxTradeLamports: 1_000_000_000, monitorIntervalSec: 5 });
+    expect(r.config.trading.bags).toBeUndefined();
+    expect(r.config.trading.rpcUrls).toEqual(['https://api.mainnet-beta.solana.com']);
+  });
+
+  it('reads several RPC URLs, and keeps keys in them and API keys among the secrets', async () => {
+    const { secretsOf } = await import('../../src/config.js');
+    const r = parseConfig({
+      SOLANA_RPC_URL: 'https://rpc.one/?api-key=SECRETRPCKEY1, https://rpc.two/v2/SECRETPATHKEY2/',
+      JUPITER_API_KEY: 'jup-SECRET-123',
+      BAGS_API_KEY: 'bags-SECRET-456',
+      JARVIS_MASTER_SECRET: 'a long master secret',
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.trading.rpcUrls).toEqual(['https://rpc.one/?api-key=SECRETRPCKEY1', 'https://rpc.two/v2/SECRETPATHKEY2']);
+    const secrets = secretsOf(r.config);
+    for (const s of ['SECRETRPCKEY1', 'jup-SECRET-123', 'bags-SECRET-456', 'a long master secret']) expect(secrets).toContain(s);
+    expect(secrets.some((s) => s.includes('SECRETPATHKEY2'))).toBe(true);
+  });
+
+  it('refuses a bad trading mode, a short master secret and a non-URL RPC, by name', () => {
+    const r = parseConfig({ TRADING_MODE: 'yolo', JARVIS_MASTER_SECRET: 'short', SOLANA_RPC_URL: 'rpc.example.com', TRADING_MONITOR_INTERVAL_SEC: '0' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => e.split(':')[0]).sort()).toEqual(['JARVIS_MASTER_SECRET', 'SOLANA_RPC_URL', 'TRADING_MODE', 'TRADING_MONITOR_INTERVAL_SEC']);
+    expect(r.errors.join('\n')).not.toContain('short');
+  });
 });

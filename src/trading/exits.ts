@@ -232,21 +232,30 @@ export class ExitDesk {
 
   /** A transaction that may still land: checked every few seconds until it does or expires. */
   private watchPending(id: number, tx: TxRecord): void {
+    this.settleLater(tx, (outcome) => {
+      const p = this.d.store.get(id);
+      if (!p || p.state !== 'exiting' || !p.exit) return;
+      if (outcome === 'confirmed') {
+        this.complete(p, p.exit, { venue: tx.venue, inAmount: BigInt(p.exit.tokens), outAmount: BigInt(tx.expectedOut), feeLamports: tx.feeLamports, signature: tx.signature });
+      } else {
+        this.d.store.sql.release.run({ id, exit: JSON.stringify({ ...p.exit, tx: undefined }), attempts: p.exitAttempts, retryAt: this.d.clock.now(), now: this.d.clock.now() });
+      }
+    });
+  }
+
+  /**
+   * Polls a recorded transaction in the background until it is confirmed, or failed or expired
+   * (then `settle` gets 'gone'). Used for exits and live buys a restart found unresolved.
+   */
+  settleLater(tx: TxRecord, settle: (outcome: 'confirmed' | 'gone') => void): void {
     this.queue.push(async () => {
       for (;;) {
         if (this.abort.signal.aborted) return;
         await new Promise((r) => setTimeout(r, this.d.config.resendIntervalMs).unref());
         const outcome = await this.lookup(tx).catch(() => ({ status: 'pending' as const }));
-        const p = this.d.store.get(id);
-        if (!p || p.state !== 'exiting' || !p.exit) return;
-        if (outcome.status === 'confirmed') {
-          this.complete(p, p.exit, { venue: tx.venue, inAmount: BigInt(p.exit.tokens), outAmount: BigInt(tx.expectedOut), feeLamports: tx.feeLamports, signature: tx.signature });
-          return;
-        }
-        if (outcome.status !== 'pending') {
-          this.d.store.sql.release.run({ id, exit: JSON.stringify({ ...p.exit, tx: undefined }), attempts: p.exitAttempts, retryAt: this.d.clock.now(), now: this.d.clock.now() });
-          return;
-        }
+        if (outcome.status === 'pending') continue;
+        settle(outcome.status === 'confirmed' ? 'confirmed' : 'gone');
+        return;
       }
     });
     this.pump();

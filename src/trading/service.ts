@@ -335,8 +335,15 @@ export class TradingService {
           buys++;
           continue;
         }
-        if (o.status === 'pending') continue;
-      } else if (p.buyTx) continue;
+        if (o.status === 'pending') {
+          const tx = p.buyTx;
+          this.exits.settleLater(tx, (outcome) => {
+            if (outcome === 'confirmed') this.openBought(p.id, tx.venue, p.costLamports, BigInt(tx.expectedOut), tx.feeLamports, tx.signature);
+            else this.failBuy(p.id, 'the transaction did not land');
+          });
+          continue;
+        }
+      } else if (p.buyTx) continue; // wallet locked: cannot look it up, so it is left pending rather than guessed
       this.failBuy(p.id, 'interrupted by a restart before it completed');
       this.d.notices.enqueue({ userKey: p.userKey, chatId: p.chatId, out: { text: `Your buy (position #${p.id}) was interrupted by a restart and did not go through; ${p.mode === 'paper' ? 'the paper SOL is back in your balance' : 'no SOL was spent'}.` }, dedupeKey: `buyfail:${p.id}` });
       buys++;

@@ -71,8 +71,13 @@ export class ExitDesk {
     }
   }
 
-  /** Carries out the exit a position was claimed for. Never throws for an expected failure. */
-  async run(id: number): Promise<ExitResult> {
+  /**
+   * Carries out the exit a position was claimed for. Never throws for an expected failure.
+   * `notify: false` when the person is waiting for the answer in chat (a manual sell), so they
+   * are not told twice; exits nobody is watching notify.
+   */
+  async run(id: number, opts: { notify?: boolean } = {}): Promise<ExitResult> {
+    const notify = opts.notify !== false;
     const { store, clock, log, config } = this.d;
     const p = store.get(id);
     if (!p || p.state !== 'exiting' || !p.exit) return { status: 'not_claimed', state: p?.state };
@@ -102,15 +107,15 @@ export class ExitDesk {
       if (latest?.state === 'exiting' && latest.exit?.tx && this.d.wallet) {
         const tx = latest.exit.tx;
         const outcome = await this.lookup(tx).catch(() => ({ status: 'pending' as const }));
-        if (outcome.status === 'confirmed') return this.complete(latest, latest.exit, { venue: tx.venue, inAmount: BigInt(latest.exit.tokens), outAmount: BigInt(tx.expectedOut), feeLamports: tx.feeLamports, signature: tx.signature });
+        if (outcome.status === 'confirmed') return this.complete(latest, latest.exit, { venue: tx.venue, inAmount: BigInt(latest.exit.tokens), outAmount: BigInt(tx.expectedOut), feeLamports: tx.feeLamports, signature: tx.signature }, notify);
         if (outcome.status === 'pending') {
           this.watchPending(id, tx);
           return { status: 'failed', message: 'The sale was sent but is not confirmed yet; you will be told when it settles.', retryAt: clock.now() };
         }
       }
-      return this.fail(p, intent, explain(err).message, err);
+      return this.fail(p, intent, explain(err).message, err, notify);
     }
-    return this.complete(p, intent, fill);
+    return this.complete(p, intent, fill, notify);
   }
 
   private recordTx(id: number, intent: ExitIntent, tx: TxRecord): void {
@@ -119,7 +124,7 @@ export class ExitDesk {
   }
 
   /** Records a fill once (keyed by the exit id) and moves the position on. */
-  complete(p: Position, intent: ExitIntent, fill: SwapFill): ExitResult {
+  complete(p: Position, intent: ExitIntent, fill: SwapFill, notify = true): ExitResult {
     const { store, clock, notices } = this.d;
     const now = clock.now();
     const sold = BigInt(intent.tokens);
@@ -146,7 +151,7 @@ export class ExitDesk {
         `Received ${sol(proceeds)}; PnL ${signedSol(pnl)} (${pct(basis > 0 ? (pnl / basis) * 100 : 0)}).`,
       ];
       if (fill.signature) lines.push(txLink(fill.signature));
-      notices.enqueue({ userKey: p.userKey, chatId: p.chatId, out: { text: lines.join('\n') }, dedupeKey: `exit:${intent.id}` });
+      if (notify) notices.enqueue({ userKey: p.userKey, chatId: p.chatId, out: { text: lines.join('\n') }, dedupeKey: `exit:${intent.id}` });
       return true;
     })();
     if (!done) return { status: 'not_claimed', state: store.get(p.id)?.state };
@@ -156,7 +161,7 @@ export class ExitDesk {
   }
 
   /** Puts the position back to open with its exit kept, to be retried after a backoff. */
-  private fail(p: Position, intent: ExitIntent, message: string, err: unknown): ExitResult {
+  private fail(p: Position, intent: ExitIntent, message: string, err: unknown, notify = true): ExitResult {
     const { store, clock, config, log, notices } = this.d;
     const attempts = p.exitAttempts + 1;
     const delay = Math.min(config.exitRetryMaxMs, config.exitRetryBaseMs * 2 ** (attempts - 1));
@@ -166,7 +171,7 @@ export class ExitDesk {
     store.db.transaction(() => {
       store.sql.release.run({ id: p.id, exit: JSON.stringify(keep), attempts, retryAt, now: clock.now() });
       // Told on the 1st, 2nd, 4th, 8th... failure: enough to know, not a message every few seconds.
-      if ((attempts & (attempts - 1)) === 0) {
+      if (notify && (attempts & (attempts - 1)) === 0) {
         notices.enqueue({
           userKey: p.userKey,
           chatId: p.chatId,

@@ -176,8 +176,8 @@ export class TradingService {
       plan = { tp: args.tp ?? settings.preset.tp, slPct: args.slPct ?? settings.preset.slPct, trailing: args.trailing ?? settings.preset.trailing };
     }
     if (!plan) {
-      const missing = !args.tp && args.slPct === undefined ? 'a take-profit and a stop-loss' : !args.tp ? 'a take-profit' : 'a stop-loss';
-      throw new UserError(`Every buy needs a stop-loss and at least one take-profit; this one has no ${missing.replace(/^an? /, '')}. Add tp=50:50,100:50 sl=20, or save presets in /settings.`);
+      const missing = !args.tp && args.slPct === undefined ? 'take-profit and no stop-loss' : !args.tp ? 'take-profit' : 'stop-loss';
+      throw new UserError(`Every buy needs a stop-loss and at least one take-profit; this one has no ${missing}. Add tp=50:50,100:50 sl=20, or save presets in /settings.`);
     }
     const why = checkPlan(plan);
     if (why) throw new UserError(why);
@@ -296,13 +296,13 @@ export class TradingService {
     if (!(percent > 0 && percent <= 100)) throw new UserError('Sell between 1% and 100% of a position.');
     const p = this.position(userKey, id);
     if (p.state !== 'open') throw new UserError(p.state === 'exiting' ? `Position #${id} is being sold already.` : `Position #${id} is ${p.state}; nothing to sell.`);
-    if (p.exit) throw new UserError(`Position #${id} has a ${p.exit.reason === 'tp' ? 'take-profit' : 'stop-loss'} sale waiting to retry; it goes out shortly.`);
+    if (p.exit) throw new UserError(`Position #${id} has a ${{ tp: 'take-profit', sl: 'stop-loss', trail: 'trailing-stop', manual: 'manual' }[p.exit.reason]} sale waiting to retry; it goes out shortly.`);
     const tokens = percent >= 100 ? p.tokensLeft : (p.tokensLeft * BigInt(Math.round(percent * 100))) / 10_000n;
     if (tokens <= 0n) throw new UserError('That is too small a share to sell.');
     const intent = { id: this.d.random(), reason: 'manual' as const, legs: [], tokens: tokens.toString() };
     if (!this.exits.claim(id, intent, userKey)) return { status: 'not_claimed', state: this.d.store.get(id)?.state };
     this.d.audit.record({ actor: userKey, action: 'sell', target: `position:${id}`, outcome: 'claimed', detail: `${percent}%` });
-    return this.exits.run(id);
+    return this.exits.run(id, { notify: false });
   }
 
   editPlan(userKey: string, id: number, change: { tp?: TpLeg[]; slPct?: number; trailing?: boolean }): Position {

@@ -21,6 +21,7 @@ export interface Quote {
   outAmount: bigint;
   /** Least the swap may return after slippage (Jupiter's otherAmountThreshold, bags' minOutAmount). */
   minOutAmount: bigint;
+  /** As the venues report it: a fraction despite the name (0.01 = 1%). */
   priceImpactPct: number;
   slippageBps: number;
   /** The venue's own quote object, handed back unchanged to swap(). */

@@ -213,9 +213,7 @@ function oursTick(store: TradingStore, prices: Map<string, number>, phases: Phas
     }
   }
   const t3 = performance.now();
-  store.db.transaction(() => {
-    for (const m of marks) store.sql.mark.run({ id: m.id, high: m.high, last: m.price });
-  })();
+  store.writeMarks(new Map(book.mints.map((m) => [m, prices.get(m)!])), marks.filter((m) => m.rose), Date.now());
   const t4 = performance.now();
   phases.load += t1 - t0;
   phases.book += t2 - t1;
@@ -225,7 +223,7 @@ function oursTick(store: TradingStore, prices: Map<string, number>, phases: Phas
 }
 
 /** Naive: list the open ids, then a SELECT by id and an UPDATE (autocommit) per position. */
-function naiveTick(store: TradingStore, sql: { ids: { all(): unknown[] }; byId: { get(id: number): unknown } }, prices: Map<string, number>): { marks: number; triggers: number } {
+function naiveTick(store: TradingStore, sql: { ids: { all(): unknown[] }; byId: { get(id: number): unknown }; mark: { run(...a: unknown[]): unknown } }, prices: Map<string, number>): { marks: number; triggers: number } {
   let marks = 0;
   let triggers = 0;
   for (const id of sql.ids.all() as number[]) {
@@ -233,7 +231,7 @@ function naiveTick(store: TradingStore, sql: { ids: { all(): unknown[] }; byId: 
     if (!row) continue;
     // The same decision code as ours, so the difference is only how the database is used.
     for (const d of decideMint([row], prices.get(row.mint)!)) {
-      store.sql.mark.run({ id: d.id, high: d.high, last: d.price });
+      sql.mark.run(d.high, d.price, d.id);
       marks++;
       if (d.trigger) triggers++;
     }
@@ -434,6 +432,7 @@ async function main(): Promise<void> {
       audit: new AuditLog(db, clock),
       router: new VenueRouter({ jupiter: venue }, log, () => clock.now()),
       prices,
+      owner: true,
       random: (() => {
         let n = 0;
         return () => `bench-${process.pid}-${++n}`;
@@ -443,7 +442,8 @@ async function main(): Promise<void> {
     // ---- part 1: tick evaluation ----
     const naiveSql = {
       ids: db.prepare("SELECT id FROM positions WHERE state = 'open'").pluck(),
-      byId: db.prepare('SELECT id, mint, entry_price, high_price, sl_pct, sl_trailing, tp, retry_at, exit FROM positions WHERE id = ?'),
+      byId: db.prepare('SELECT id, version, mint, entry_price, high_price, sl_pct, sl_trailing, tp, retry_at, exit FROM positions WHERE id = ?'),
+      mark: db.prepare('UPDATE positions SET high_price = MAX(high_price, ?), last_price = ? WHERE id = ?'),
     };
     const ours: number[] = [];
     const real: number[] = [];

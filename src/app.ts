@@ -90,7 +90,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const audit = new AuditLog(db, clock);
   const lockdown = new Lockdown(db, clock);
   try {
-    trading = buildTrading({ db, clock, log, config, lockdown, audit, notices });
+    trading = buildTrading({ db, clock, log, config, lockdown, audit, notices, owner: opts.jobs !== false });
   } catch (err) {
     db.close();
     throw err;
@@ -156,7 +156,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
           admins,
         );
       }
-      notices.start(async (userKey, chatId, out) => {
+      // Notices are delivered by the daemon only: `jarvis chat` has no Telegram channel to send them on.
+      if (opts.jobs !== false) notices.start(async (userKey, chatId, out) => {
         const id = parseIdentity(userKey);
         const channel = channels.find((c) => c.name === id?.channel);
         if (!channel) throw new Error(`no running channel for ${id?.channel ?? 'unknown'}`);

@@ -17,7 +17,7 @@ import { TradingService } from './service.js';
 import type { LiveWallet } from './swap.js';
 
 /** Builds the trading module from config: clients with their shared budgets, the wallet when live. */
-export function buildTrading(deps: { db: Db; clock: Clock; log: Logger; config: Config; lockdown: Lockdown; audit: AuditLog; notices: Notices }): TradingService {
+export function buildTrading(deps: { db: Db; clock: Clock; log: Logger; config: Config; lockdown: Lockdown; audit: AuditLog; notices: Notices; owner?: boolean }): TradingService {
   const t = deps.config.trading;
   const log = deps.log.child({ module: 'trading' });
   const jupiter = new JupiterClient({
@@ -53,5 +53,6 @@ export function buildTrading(deps: { db: Db; clock: Clock; log: Logger; config: 
     prices: jupiter,
     wallet,
     random: () => randomBytes(8).toString('hex'),
+    owner: deps.owner !== false,
   });
 }

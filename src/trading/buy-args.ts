@@ -48,7 +48,7 @@ export function parseBuyArgs(args: string): BuyArgs | string {
       out.trailing = true;
     } else if (k === 'slip' || k === 'slippage') {
       const m = /^(\d+(?:\.\d+)?)%?$/.exec(v);
-      if (!m || !(Number(m[1]) > 0)) return 'Slippage is a percentage, like slip=1.5.';
+      if (!m || !(Math.round(Number(m[1]) * 100) >= 1)) return 'Slippage is a percentage of at least 0.01, like slip=1.5.';
       out.slippageBps = Math.round(Number(m[1]) * 100);
     } else {
       return `I do not understand "${w.slice(0, 30)}". Usage: ${BUY_USAGE}`;

@@ -23,6 +23,12 @@ export interface TradingDeps {
   /** Present when live trading is configured and the wallet is unlocked. */
   wallet?: LiveWallet;
   random: () => string;
+  /**
+   * Whether this process owns trading (the daemon, which runs the jobs). `jarvis chat` shares the
+   * database but must not buy or sell: a daemon restart would reconcile its half-done exits as
+   * abandoned and sell again.
+   */
+  owner: boolean;
 }
 
 export const DAY_MS = 86_400_000;

@@ -47,8 +47,8 @@ export class ExitDesk {
    * Claims the position for this exit. True when we won the claim; the exit is then queued
    * (the monitor does not wait for it) or run now (a person pressing sell waits for the answer).
    */
-  claim(id: number, intent: ExitIntent, userKey?: string): boolean {
-    return this.d.store.sql.claim.run({ id, exit: JSON.stringify(intent), userKey: userKey ?? null, now: this.d.clock.now() }).changes === 1;
+  claim(id: number, intent: ExitIntent, userKey?: string, version?: number): boolean {
+    return this.d.store.sql.claim.run({ id, exit: JSON.stringify(intent), userKey: userKey ?? null, version: version ?? null, now: this.d.clock.now() }).changes === 1;
   }
 
   /** Queues a claimed exit; at most a few run at once so a crash does not spend the whole API budget in one second. */

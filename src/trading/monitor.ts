@@ -47,8 +47,13 @@ export function buildBook(rows: readonly WatchedRow[]): Book {
 
 export interface Decision {
   id: number;
+  version: number;
+  /** A sale already waiting for its retry (JSON), if any. */
+  pending: string | null;
   trigger?: Trigger;
   high: number;
+  /** The price set a new high for this position. */
+  rose: boolean;
   price: number;
 }
 
@@ -67,9 +72,8 @@ function legs(json: string): TpLeg[] {
 export function decideMint(rows: readonly WatchedRow[], priceSol: number): Decision[] {
   const out: Decision[] = [];
   for (const r of rows) {
-    if (r.exit !== null) continue; // an exit waiting for its retry is not re-triggered
     const { trigger, high } = evaluate({ id: r.id, entryPrice: r.entry_price, highPrice: r.high_price, plan: { tp: legs(r.tp), slPct: r.sl_pct, trailing: r.sl_trailing === 1 } }, priceSol);
-    out.push({ id: r.id, trigger, high, price: priceSol });
+    out.push({ id: r.id, version: r.version, pending: r.exit, trigger, high, rose: high > r.high_price, price: priceSol });
   }
   return out;
 }
@@ -88,7 +92,7 @@ export class TpslMonitor {
     if (!locked) {
       for (const r of rows) {
         if (r.exit === null || r.retry_at === null || r.retry_at > clock.now()) continue;
-        if (this.exits.claim(r.id, JSON.parse(r.exit))) {
+        if (this.exits.claim(r.id, JSON.parse(r.exit), undefined, r.version)) {
           this.exits.submit(r.id);
           report.retried++;
         }
@@ -100,6 +104,12 @@ export class TpslMonitor {
     const batches: string[][] = [];
     for (let i = 0; i < book.mints.length; i += MINTS_PER_CALL) batches.push(book.mints.slice(i, i + MINTS_PER_CALL));
     if (this.cursor >= batches.length) this.cursor = 0;
+    const mintPrices = new Map<string, number>();
+    const raised: { id: number; high: number }[] = [];
+    // Marks are written once per tick (batches share pages: one commit writes far less), also when a tick stops early.
+    const flush = () => {
+      if (mintPrices.size || raised.length) store.writeMarks(mintPrices, raised, clock.now());
+    };
     for (let n = 0; n < batches.length; n++) {
       if (signal?.aborted) break;
       const index = (this.cursor + n) % batches.length;
@@ -111,12 +121,12 @@ export class TpslMonitor {
         // Out of budget or Jupiter down: stop here; the next tick starts with this batch.
         this.cursor = index;
         report.deferred = true;
+        flush();
         this.d.log[err instanceof VenueError && err.kind === 'rate_limited' ? 'debug' : 'warn']({ err: err instanceof Error ? err.message : String(err) }, 'price fetch failed; deferring');
         return report;
       }
       report.batches++;
       const solUsd = prices.get(SOL_MINT)?.usdPrice;
-      const marks: Decision[] = [];
       for (const mint of batch) {
         const p = prices.get(mint)?.usdPrice;
         if (!solUsd || !p) {
@@ -126,27 +136,33 @@ export class TpslMonitor {
         }
         report.priced++;
         this.priced(mint);
+        mintPrices.set(mint, p / solUsd);
         for (const dcs of decideMint(book.byMint.get(mint)!, p / solUsd)) {
-          marks.push(dcs);
+          if (dcs.rose) raised.push({ id: dcs.id, high: dcs.high });
           if (!dcs.trigger) continue;
           if (locked) {
             report.held++;
             continue;
           }
           const pos = store.get(dcs.id);
-          if (!pos || pos.state !== 'open' || pos.exit) continue;
+          if (!pos || pos.state !== 'open' || pos.version !== dcs.version) continue;
           const intent = this.exits.intentFor(pos, dcs.trigger);
           if (BigInt(intent.tokens) <= 0n) continue;
-          if (this.exits.claim(dcs.id, intent)) {
+          let version = dcs.version;
+          if (dcs.pending !== null) {
+            // A take-profit sale is waiting for its retry and the stop fires: sell everything now instead.
+            if (dcs.trigger.kind !== 'sl' || (JSON.parse(dcs.pending) as { reason: string }).reason !== 'tp') continue;
+            if (store.sql.escalate.run({ id: dcs.id, exit: JSON.stringify(intent), old: dcs.pending, now: clock.now() }).changes !== 1) continue;
+            version++;
+          }
+          if (this.exits.claim(dcs.id, intent, undefined, version)) {
             this.exits.submit(dcs.id);
             report.triggered++;
           }
         }
       }
-      store.db.transaction(() => {
-        for (const m of marks) store.sql.mark.run({ id: m.id, high: m.high, last: m.price });
-      })();
     }
+    flush();
     this.cursor = 0;
     if (locked && report.held > 0) this.d.log.warn({ held: report.held }, 'TP/SL triggers held: Jarvis is in lockdown');
     return report;

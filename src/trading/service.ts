@@ -5,7 +5,7 @@ import { dayStart, DAY_MS, type TradingDeps } from './context.js';
 import { ExitDesk, type ExitResult } from './exits.js';
 import { sol } from './format.js';
 import type { Mode, Position, Settings } from './store.js';
-import { executeSwap, explain } from './swap.js';
+import { executeSwap, explain, type SwapFill } from './swap.js';
 import { checkPlan, type ExitPlan, type TpLeg } from './tpsl.js';
 import type { Quote } from './venue.js';
 import type { PriorityLevel } from '../config.js';
@@ -55,6 +55,11 @@ export class TradingService {
   constructor(readonly d: TradingDeps) {
     this.exits = new ExitDesk(d);
     this.monitor = new TpslMonitor(d, this.exits);
+  }
+
+  /** Buying, selling and editing happen in the daemon only (see TradingDeps.owner). */
+  private assertOwner(): void {
+    if (!this.d.owner) throw new UserError('Trading runs in the daemon: buy, sell and edit from Telegram (this terminal session can only look).');
   }
 
   // ---- reads ----
@@ -191,6 +196,7 @@ export class TradingService {
     }
     const slippageBps = args.slippageBps ?? settings.slippageBps ?? config.defaultSlippageBps;
     if (slippageBps > config.maxSlippageBps) throw new UserError(`Slippage is capped at ${config.maxSlippageBps / 100}%.`);
+    if (!(slippageBps >= 1)) throw new UserError('Slippage must be at least 0.01%.');
     const feeLamports = config.networkFeeLamports + config.priorityFeeLamports[settings.priority];
     let decimals: number;
     let quote: Quote;
@@ -210,6 +216,7 @@ export class TradingService {
   /** Buys: reserves the SOL, swaps, and opens the position with its TP/SL, or fails it and refunds. */
   async buy(userKey: string, chatId: string, plan: BuyPlan): Promise<Position> {
     const { store, clock, config, lockdown, log } = this.d;
+    this.assertOwner();
     lockdown.assertOff('Buying');
     if (plan.mode === 'live' && this.liveAllowed(userKey)) throw new UserError(this.liveAllowed(userKey)!);
     const now = clock.now();
@@ -235,6 +242,7 @@ export class TradingService {
         }).lastInsertRowid,
       );
     })();
+    let filled: SwapFill;
     try {
       const fill = await executeSwap(
         { router: this.d.router, wallet: this.d.wallet, log },
@@ -247,12 +255,14 @@ export class TradingService {
         },
       );
       if (fill.outAmount <= 0n) throw new UserError('The swap returned no tokens.');
-      return this.openBought(id, fill.venue, plan.lamports + fill.feeLamports, fill.outAmount, fill.feeLamports, fill.signature);
+      filled = fill;
     } catch (err) {
       const e = explain(err);
       this.failBuy(id, e.message);
       throw e;
     }
+    // Outside the try: once the swap went through, a local failure must not mark the buy failed.
+    return this.openBought(id, filled.venue, plan.lamports + filled.feeLamports, filled.outAmount, filled.feeLamports, filled.signature);
   }
 
   /** pending -> open with the fill; the buy trade is recorded in the same transaction. */
@@ -292,6 +302,7 @@ export class TradingService {
 
   /** Sells `percent` of what is left, now, through the same claim as the monitor. */
   async sell(userKey: string, id: number, percent = 100): Promise<ExitResult> {
+    this.assertOwner();
     this.d.lockdown.assertOff('Selling');
     if (!(percent > 0 && percent <= 100)) throw new UserError('Sell between 1% and 100% of a position.');
     const p = this.position(userKey, id);
@@ -300,15 +311,17 @@ export class TradingService {
     const tokens = percent >= 100 ? p.tokensLeft : (p.tokensLeft * BigInt(Math.round(percent * 100))) / 10_000n;
     if (tokens <= 0n) throw new UserError('That is too small a share to sell.');
     const intent = { id: this.d.random(), reason: 'manual' as const, legs: [], tokens: tokens.toString() };
-    if (!this.exits.claim(id, intent, userKey)) return { status: 'not_claimed', state: this.d.store.get(id)?.state };
+    if (!this.exits.claim(id, intent, userKey, p.version)) return { status: 'not_claimed', state: this.d.store.get(id)?.state };
     this.d.audit.record({ actor: userKey, action: 'sell', target: `position:${id}`, outcome: 'claimed', detail: `${percent}%` });
     return this.exits.run(id, { notify: false });
   }
 
   editPlan(userKey: string, id: number, change: { tp?: TpLeg[]; slPct?: number; trailing?: boolean }): Position {
+    this.assertOwner();
     this.d.lockdown.assertOff('Changing TP/SL');
     const p = this.position(userKey, id);
     if (p.state !== 'open') throw new UserError(`Position #${id} is ${p.state}; its TP/SL cannot change now.`);
+    if (p.exit) throw new UserError(`Position #${id} has a sale waiting to retry; change its TP/SL once that is done.`);
     const done = p.plan.tp.filter((l) => l.done);
     const tp = change.tp ? [...done, ...change.tp.map((l) => ({ ...l, done: false }))] : p.plan.tp;
     const plan: ExitPlan = { tp: tp.sort((a, b) => a.at - b.at), slPct: change.slPct ?? p.plan.slPct, trailing: change.trailing ?? p.plan.trailing };

@@ -101,6 +101,7 @@ interface PositionRow {
   entry_price: number;
   high_price: number;
   last_price: number | null;
+  mark_price?: number | null;
   sl_pct: number;
   sl_trailing: number;
   tp: string;
@@ -131,7 +132,7 @@ function toPosition(r: PositionRow): Position {
     tokensLeft: BigInt(r.tokens_left),
     entryPrice: r.entry_price,
     highPrice: r.high_price,
-    lastPrice: r.last_price,
+    lastPrice: r.mark_price ?? r.last_price,
     plan: { tp: JSON.parse(r.tp) as TpLeg[], slPct: r.sl_pct, trailing: r.sl_trailing === 1 },
     slippageBps: r.slippage_bps,
     realizedLamports: r.realized_lamports,
@@ -169,6 +170,7 @@ export interface Fill {
 /** Monitor view of an open position: only what a tick needs. */
 export interface WatchedRow {
   id: number;
+  version: number;
   mint: string;
   entry_price: number;
   high_price: number;
@@ -177,6 +179,15 @@ export interface WatchedRow {
   tp: string;
   retry_at: number | null;
   exit: string | null;
+}
+
+/** Positions with the latest price of their mint (mint_prices), falling back to the price at the last fill. */
+const WITH_MARK = 'SELECT p.*, m.price AS mark_price FROM positions p LEFT JOIN mint_prices m ON m.mint = p.mint';
+
+export interface Mark {
+  id: number;
+  /** Set when the price rose past the position's recorded high (trailing stops follow it). */
+  high?: number;
 }
 
 export class TradingStore {
@@ -201,11 +212,11 @@ export class TradingStore {
         `INSERT INTO positions (user_key, chat_id, mode, mint, decimals, state, cost_lamports, sl_pct, sl_trailing, tp, slippage_bps, opened_at, updated_at)
          VALUES (@userKey, @chatId, @mode, @mint, @decimals, 'pending', @reserved, @slPct, @trailing, @tp, @slippageBps, @now, @now)`,
       ),
-      byId: db.prepare('SELECT * FROM positions WHERE id = ?'),
-      byState: db.prepare('SELECT * FROM positions WHERE state = ? ORDER BY id'),
-      forUser: db.prepare("SELECT * FROM positions WHERE user_key = ? AND state IN ('pending', 'open', 'exiting') ORDER BY id"),
+      byId: db.prepare(`${WITH_MARK} WHERE p.id = ?`),
+      byState: db.prepare(`${WITH_MARK} WHERE p.state = ? ORDER BY p.id`),
+      forUser: db.prepare(`${WITH_MARK} WHERE p.user_key = ? AND p.state IN ('pending', 'open', 'exiting') ORDER BY p.id`),
       countOpen: db.prepare("SELECT COUNT(*) AS n FROM positions WHERE user_key = ? AND state IN ('pending', 'open', 'exiting')"),
-      watched: db.prepare("SELECT id, mint, entry_price, high_price, sl_pct, sl_trailing, tp, retry_at, exit FROM positions WHERE state = 'open'"),
+      watched: db.prepare("SELECT id, version, mint, entry_price, high_price, sl_pct, sl_trailing, tp, retry_at, exit FROM positions WHERE state = 'open'"),
       heldMints: db.prepare("SELECT DISTINCT mint FROM positions WHERE state IN ('open', 'exiting') ORDER BY mint"),
       open: db.prepare(
         `UPDATE positions SET state = 'open', version = version + 1, cost_lamports = @cost, tokens_bought = @tokens, tokens_left = @tokens,
@@ -216,8 +227,10 @@ export class TradingStore {
       failPending: db.prepare("UPDATE positions SET state = 'failed', failure = @reason, version = version + 1, closed_at = @now, updated_at = @now WHERE id = @id AND state = 'pending'"),
       claim: db.prepare(
         `UPDATE positions SET state = 'exiting', exit = @exit, version = version + 1, updated_at = @now
-         WHERE id = @id AND state = 'open' AND (@userKey IS NULL OR user_key = @userKey)`,
+         WHERE id = @id AND state = 'open' AND (@userKey IS NULL OR user_key = @userKey) AND (@version IS NULL OR version = @version)`,
       ),
+      // A stop firing while a take-profit sale waits for its retry takes its place (nothing is in flight then).
+      escalate: db.prepare("UPDATE positions SET exit = @exit, retry_at = @now, version = version + 1, updated_at = @now WHERE id = @id AND state = 'open' AND exit = @old"),
       setExitTx: db.prepare("UPDATE positions SET exit = @exit, updated_at = @now WHERE id = @id AND state = 'exiting'"),
       release: db.prepare(
         `UPDATE positions SET state = 'open', version = version + 1, exit = @exit, exit_attempts = @attempts, retry_at = @retryAt, updated_at = @now
@@ -233,8 +246,9 @@ export class TradingStore {
          VALUES (@positionId, @userKey, @exitId, @side, @reason, @mode, @venue, @sol, @tokens, @fee, @pnl, @price, @signature, @now)`,
       ),
       tradeByExit: db.prepare('SELECT id FROM trades WHERE exit_id = ?'),
-      editPlan: db.prepare("UPDATE positions SET tp = @tp, sl_pct = @slPct, sl_trailing = @trailing, version = version + 1, updated_at = @now WHERE id = @id AND state = 'open' AND user_key = @userKey"),
-      mark: db.prepare("UPDATE positions SET high_price = MAX(high_price, @high), last_price = @last WHERE id = @id AND state IN ('open', 'exiting')"),
+      editPlan: db.prepare("UPDATE positions SET tp = @tp, sl_pct = @slPct, sl_trailing = @trailing, version = version + 1, updated_at = @now WHERE id = @id AND state = 'open' AND user_key = @userKey AND exit IS NULL"),
+      raiseHigh: db.prepare("UPDATE positions SET high_price = @high WHERE id = @id AND state IN ('open', 'exiting') AND high_price < @high"),
+      markMint: db.prepare('INSERT INTO mint_prices (mint, price, at) VALUES (@mint, @price, @at) ON CONFLICT(mint) DO UPDATE SET price = excluded.price, at = excluded.at'),
       realizedSince: db.prepare("SELECT COALESCE(SUM(pnl_lamports), 0) AS pnl FROM trades WHERE user_key = ? AND side = 'sell' AND at >= ?"),
       trades: db.prepare('SELECT t.*, p.mint FROM trades t JOIN positions p ON p.id = t.position_id WHERE t.user_key = ? AND t.at >= ? ORDER BY t.id'),
       gap: db.prepare('SELECT missing_since, warned FROM price_gaps WHERE mint = ?'),
@@ -298,6 +312,14 @@ export class TradingStore {
 
   countActive(userKey: string): number {
     return (this.sql.countOpen.get(userKey) as { n: number }).n;
+  }
+
+  /** One tick's marks in one transaction: the price per mint, and only the highs that rose. */
+  writeMarks(mintPrices: ReadonlyMap<string, number>, raised: readonly Mark[], at: number): void {
+    this.db.transaction(() => {
+      for (const [mint, price] of mintPrices) this.sql.markMint.run({ mint, price, at });
+      for (const m of raised) if (m.high !== undefined) this.sql.raiseHigh.run({ id: m.id, high: m.high });
+    })();
   }
 
   watched(): WatchedRow[] {

@@ -107,7 +107,7 @@ export function evaluate(p: Watched, price: number): { trigger?: Trigger; high: 
   if (legs.length === 0) return { high };
   const remaining = p.plan.tp.filter((l, i) => !l.done && !legs.includes(i));
   const ladderTotal = p.plan.tp.reduce((s, l) => s + l.sell, 0);
-  // The last rung of a ladder that adds up to 100% sells whatever is left (no dust).
-  const all = remaining.length === 0 && ladderTotal >= 100 - 1e-9;
+  // The last rung of a ladder that adds up to (about) 100% sells whatever is left: 3 × 33.33% must not leave dust.
+  const all = remaining.length === 0 && ladderTotal >= 99.5;
   return { trigger: { kind: 'tp', legs, sellPct, all, price }, high };
 }

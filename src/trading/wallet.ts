@@ -23,6 +23,11 @@ export function importWallet(db: Db, secretText: string, masterSecret: string | 
   }
   try {
     const kp = keypairFromSecretKey(secret);
+    const current = walletPublicKey(db);
+    const live = (db.prepare("SELECT COUNT(*) AS n FROM positions WHERE mode = 'live' AND state IN ('pending', 'open', 'exiting')").get() as { n: number }).n;
+    if (current && current !== kp.publicKey && live > 0) {
+      throw new UserError(`Wallet ${current} still has ${live} live position(s); close them before replacing the wallet, or its exits could not be signed.`);
+    }
     const sealed = sealSecret(secret, masterSecret);
     db.prepare('INSERT INTO wallet (id, public_key, sealed, created_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, sealed = excluded.sealed, created_at = excluded.created_at').run(kp.publicKey, sealed, now);
     return kp.publicKey;

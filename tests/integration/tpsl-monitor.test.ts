@@ -207,6 +207,26 @@ describe('the monitor', () => {
     expect(pos(p.id).state).toBe('closed');
   });
 
+  it('a stop-loss takes over from a take-profit sale waiting to retry, and sells everything', async () => {
+    const p = await buy(`${MINT_A} 0.5 tp=50:50,100:50 sl=20`);
+    h.market.setToken(MINT_A, { usdPrice: 0.015 * 1.6, decimals: 6, jupiterRoute: false });
+    await h.tick(); // the +50% rung fires and its sale fails: it waits for a retry
+    expect(pos(p.id).exit?.reason).toBe('tp');
+    expect(() => h.app.services.trading.editPlan(OWNER, p.id, { slPct: 30 })).toThrow(/sale waiting to retry/);
+    h.market.setToken(MINT_A, { usdPrice: 0.015 * 0.1, decimals: 6 }); // crash: -90%
+    await h.tick();
+    expect(sells().map((s) => [s.reason, s.tokens])).toEqual([['sl', '5000000000']]);
+    expect(pos(p.id).state).toBe('closed');
+  });
+
+  it('only the daemon trades: a process that does not own the jobs refuses to sell', async () => {
+    const s = h.app.services;
+    const chat = buildTrading({ db: s.db, clock: s.clock, log: s.log, config: s.config, lockdown: s.lockdown, audit: s.audit, notices: s.notices, owner: false });
+    const p = await buy(`${MINT_A} 0.5 tp=50 sl=20`);
+    await expect(chat.sell(OWNER, p.id, 100)).rejects.toThrow(/runs in the daemon/);
+    expect(pos(p.id).state).toBe('open');
+  });
+
   it('evaluates many mints in batches of at most 50 ids per price call', async () => {
     const t = h.app.services.trading;
     const db = h.app.services.db;

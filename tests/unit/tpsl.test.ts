@@ -59,6 +59,11 @@ describe('trigger evaluation', () => {
     expect(evaluate(watched(done), 3).trigger).toBeUndefined();
   });
 
+  it('a ladder of thirds sells everything at its last rung, leaving no dust', () => {
+    const thirds: ExitPlan = { tp: [{ at: 50, sell: 33.33, done: true }, { at: 100, sell: 33.33, done: true }, { at: 150, sell: 33.33, done: false }], slPct: 20, trailing: false };
+    expect(evaluate(watched(thirds), 2.6).trigger).toMatchObject({ legs: [2], all: true });
+  });
+
   it('a fixed stop sits below entry; a trailing stop below the highest price seen', () => {
     expect(evaluate(watched(ladder), 0.8).trigger).toMatchObject({ kind: 'sl', trailing: false });
     const trail: ExitPlan = { tp: legs('500'), slPct: 10, trailing: true };

@@ -358,7 +358,7 @@ export class TradingService {
         }
       } else if (p.buyTx) continue; // wallet locked: cannot look it up, so it is left pending rather than guessed
       this.failBuy(p.id, 'interrupted by a restart before it completed');
-      this.d.notices.enqueue({ userKey: p.userKey, chatId: p.chatId, out: { text: `Your buy (position #${p.id}) was interrupted by a restart and did not go through; ${p.mode === 'paper' ? 'the paper SOL is back in your balance' : 'no SOL was spent'}.` }, dedupeKey: `buyfail:${p.id}` });
+      this.d.notices.enqueue({ userKey: p.userKey, chatId: p.chatId, out: { text: `Your buy (position #${p.id}) was interrupted by a restart and did not go through; ${p.mode === 'paper' ? 'the paper SOL is back in your balance' : 'no tokens were bought (at most a network fee was paid)'}.` }, dedupeKey: `buyfail:${p.id}` });
       buys++;
     }
     const exits = await this.exits.reconcile();

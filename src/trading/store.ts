@@ -207,7 +207,6 @@ export class TradingStore {
       paperCreate: db.prepare('INSERT INTO paper_accounts (user_key, lamports, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(user_key) DO NOTHING'),
       paperDebit: db.prepare('UPDATE paper_accounts SET lamports = lamports - @amount, updated_at = @now WHERE user_key = @userKey AND lamports >= @amount'),
       paperCredit: db.prepare('UPDATE paper_accounts SET lamports = lamports + @amount, updated_at = @now WHERE user_key = @userKey'),
-      paperReset: db.prepare('UPDATE paper_accounts SET lamports = @amount, updated_at = @now WHERE user_key = @userKey'),
       insertPending: db.prepare(
         `INSERT INTO positions (user_key, chat_id, mode, mint, decimals, state, cost_lamports, sl_pct, sl_trailing, tp, slippage_bps, opened_at, updated_at)
          VALUES (@userKey, @chatId, @mode, @mint, @decimals, 'pending', @reserved, @slPct, @trailing, @tp, @slippageBps, @now, @now)`,

@@ -5,8 +5,8 @@ import { bold, code, plain, type Button, type Outbound, type Span } from '../src
 import { UserError } from '../src/core/errors.js';
 import { formatDuration } from '../src/core/render.js';
 import { isSolanaAddress, SOL_MINT } from '../src/trading/base58.js';
-import { parseSolAmount, type BuyArgs } from '../src/trading/buy-args.js';
-import { checkPlan, describePlan, parseStopLoss, parseTakeProfit, type TpLeg } from '../src/trading/tpsl.js';
+import { parsePlanWords, parseSolAmount, type BuyArgs } from '../src/trading/buy-args.js';
+import { checkPlan, describePlan, parseTakeProfit, type TpLeg } from '../src/trading/tpsl.js';
 import { pct, price, shortMint, sol, tokens } from '../src/trading/format.js';
 import type { BuyPlan } from '../src/trading/service.js';
 import type { Position } from '../src/trading/store.js';
@@ -17,40 +17,6 @@ import type { Position } from '../src/trading/store.js';
  * at the moment money moves, not when the question was asked. Also home to what every buy shows
  * (quote card, fill) and to the confirm step that /buy's own confirmation shares.
  */
-
-/** TP/SL words (`tp=50:50,100:50 sl=20 [trail]`), as typed in the flow, in presets and in /tpsl. */
-export interface PlanWords {
-  tp?: TpLeg[];
-  slPct?: number;
-  trailing?: boolean;
-}
-
-const TRAIL_SUFFIX = /t(rail(ing)?)?$/i;
-
-export function parsePlanWords(text: string): PlanWords | string {
-  const out: PlanWords = {};
-  for (const w of text.split(/\s+/).filter(Boolean)) {
-    const i = w.indexOf('=');
-    const k = (i < 0 ? w : w.slice(0, i)).toLowerCase();
-    const v = i < 0 ? '' : w.slice(i + 1);
-    if (k === 'tp') {
-      const tp = parseTakeProfit(v);
-      if (typeof tp === 'string') return tp;
-      out.tp = tp;
-    } else if (k === 'sl') {
-      const sl = parseStopLoss(v.replace(TRAIL_SUFFIX, ''));
-      if (typeof sl === 'string') return sl;
-      out.slPct = sl;
-      if (TRAIL_SUFFIX.test(v)) out.trailing = true;
-    } else if (k === 'trail' || k === 'trailing') {
-      out.trailing = true;
-    } else {
-      return `I do not understand "${w.slice(0, 30)}"; write it like tp=50:50,100:50 sl=20 (add trail for a trailing stop).`;
-    }
-  }
-  if (!out.tp && out.slPct === undefined && !out.trailing) return 'Give a take-profit and a stop-loss, like tp=50:50,100:50 sl=20.';
-  return out;
-}
 
 /** Ladder as `50:50,100:50`: flow data holds only strings, numbers and booleans. */
 export const tpText = (legs: readonly TpLeg[]): string => legs.map((l) => `${l.at}:${l.sell}`).join(',');

@@ -3,12 +3,12 @@ import { UserError } from '../src/core/errors.js';
 import { bold, code, plain, type Button, type Outbound, type Span } from '../src/core/message.js';
 import { roleAtLeast } from '../src/access/roles.js';
 import { LAMPORTS_PER_SOL } from '../src/trading/base58.js';
-import { BUY_USAGE, parseBuyArgs } from '../src/trading/buy-args.js';
+import { BUY_USAGE, parseBuyArgs, parsePlanWords } from '../src/trading/buy-args.js';
 import { describePlan, formatPlanArgs, stopPrice } from '../src/trading/tpsl.js';
 import { pct, price, shortMint, signedSol, sol, tokens } from '../src/trading/format.js';
 import type { PnlReport } from '../src/trading/service.js';
 import type { Position } from '../src/trading/store.js';
-import { fillText, parsePlanWords, startGuidedBuy } from '../conversations/buy.js';
+import { fillText, startGuidedBuy } from '../conversations/buy.js';
 import { askBuyConfirm } from '../conversations/buyconfirm.js';
 import { askSellConfirm, needsSellConfirm, notOpen, openPosition, sellAndReply } from '../conversations/sellconfirm.js';
 

@@ -6,7 +6,7 @@ import { checkPlan, describePlan } from '../src/trading/tpsl.js';
 import { sol } from '../src/trading/format.js';
 import type { PriorityLevel } from '../src/config.js';
 import type { Settings } from '../src/trading/store.js';
-import { parsePlanWords } from '../conversations/buy.js';
+import { parsePlanWords } from '../src/trading/buy-args.js';
 
 /**
  * /settings: a person's own trading mode, slippage, priority fee, TP/SL presets and limits.

@@ -25,6 +25,57 @@ export function parseSolAmount(text: string): number | string {
   return lamports;
 }
 
+/** TP/SL words (`tp=50:50,100:50 sl=20 [trail]`), as typed in /buy, the buy flow, presets and /tpsl. */
+export interface PlanWords {
+  tp?: TpLeg[];
+  slPct?: number;
+  trailing?: boolean;
+  slippageBps?: number;
+}
+
+const TRAIL_SUFFIX = /t(rail(ing)?)?$/i;
+
+/**
+ * Reads plan words into `out`. Returns an error sentence, 'unknown' for a word that is not a plan
+ * word (the caller phrases that for its own command), or undefined when all were read.
+ */
+function readPlanWords(words: readonly string[], out: PlanWords, allowSlippage: boolean): string | { unknown: string } | undefined {
+  for (const w of words) {
+    const i = w.indexOf('=');
+    const k = (i < 0 ? w : w.slice(0, i)).toLowerCase();
+    const v = i < 0 ? '' : w.slice(i + 1);
+    if (k === 'tp') {
+      const tp = parseTakeProfit(v);
+      if (typeof tp === 'string') return tp;
+      out.tp = tp;
+    } else if (k === 'sl') {
+      const sl = parseStopLoss(v.replace(TRAIL_SUFFIX, ''));
+      if (typeof sl === 'string') return sl;
+      out.slPct = sl;
+      if (TRAIL_SUFFIX.test(v)) out.trailing = true;
+    } else if (k === 'trail' || k === 'trailing') {
+      out.trailing = true;
+    } else if (allowSlippage && (k === 'slip' || k === 'slippage')) {
+      const m = /^(\d+(?:\.\d+)?)%?$/.exec(v);
+      if (!m || !(Math.round(Number(m[1]) * 100) >= 1)) return 'Slippage is a percentage of at least 0.01, like slip=1.5.';
+      out.slippageBps = Math.round(Number(m[1]) * 100);
+    } else {
+      return { unknown: w.slice(0, 30) };
+    }
+  }
+  return undefined;
+}
+
+/** TP/SL words alone (flow, presets, /tpsl); at least one must be given. */
+export function parsePlanWords(text: string): PlanWords | string {
+  const out: PlanWords = {};
+  const err = readPlanWords(text.split(/\s+/).filter(Boolean), out, false);
+  if (typeof err === 'string') return err;
+  if (err) return `I do not understand "${err.unknown}"; write it like tp=50:50,100:50 sl=20 (add trail for a trailing stop).`;
+  if (!out.tp && out.slPct === undefined && !out.trailing) return 'Give a take-profit and a stop-loss, like tp=50:50,100:50 sl=20.';
+  return out;
+}
+
 export function parseBuyArgs(args: string): BuyArgs | string {
   const words = args.split(/\s+/).filter(Boolean);
   const [mint, amount, ...rest] = words;
@@ -33,26 +84,8 @@ export function parseBuyArgs(args: string): BuyArgs | string {
   const lamports = parseSolAmount(amount);
   if (typeof lamports === 'string') return lamports;
   const out: BuyArgs = { mint, lamports };
-  for (const w of rest) {
-    const [k, v] = w.includes('=') ? [w.slice(0, w.indexOf('=')).toLowerCase(), w.slice(w.indexOf('=') + 1)] : [w.toLowerCase(), ''];
-    if (k === 'tp') {
-      const tp = parseTakeProfit(v);
-      if (typeof tp === 'string') return tp;
-      out.tp = tp;
-    } else if (k === 'sl') {
-      const sl = parseStopLoss(v.replace(/t(rail(ing)?)?$/i, ''));
-      if (typeof sl === 'string') return sl;
-      out.slPct = sl;
-      if (/t(rail(ing)?)?$/i.test(v)) out.trailing = true;
-    } else if (k === 'trail' || k === 'trailing') {
-      out.trailing = true;
-    } else if (k === 'slip' || k === 'slippage') {
-      const m = /^(\d+(?:\.\d+)?)%?$/.exec(v);
-      if (!m || !(Math.round(Number(m[1]) * 100) >= 1)) return 'Slippage is a percentage of at least 0.01, like slip=1.5.';
-      out.slippageBps = Math.round(Number(m[1]) * 100);
-    } else {
-      return `I do not understand "${w.slice(0, 30)}". Usage: ${BUY_USAGE}`;
-    }
-  }
+  const err = readPlanWords(rest, out, true);
+  if (typeof err === 'string') return err;
+  if (err) return `I do not understand "${err.unknown}". Usage: ${BUY_USAGE}`;
   return out;
 }

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { VenueError } from './errors.js';
-import { requestJson, type JsonAnswer } from './http-json.js';
+import { badResponse, decimalString, intString, requestJson, type JsonAnswer } from './http-json.js';
 import type { RateBudget } from './rate-budget.js';
 import type { Quote, QuoteRequest, SwapTransaction, Venue } from './venue.js';
 import { decodeBase58 } from './base58.js';
@@ -40,16 +40,6 @@ export interface BagsClientOptions {
 const LABEL = 'bags.fm';
 /** bags phrases its refusals in prose; these mean "cannot trade this pair", not "bad request". */
 const NO_ROUTE_TEXT = /no (?:\w+ )?(?:pool|route|liquidity|market)|not found|unsupported|not supported|could not find|not tradable/i;
-
-const intString = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
-const decimalString = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: 'not a finite number' });
-    return z.NEVER;
-  }
-  return n;
-});
 
 const EnvelopeSchema = z.union([
   z.looseObject({ success: z.literal(true), response: z.unknown() }),
@@ -90,7 +80,7 @@ export class BagsClient implements Venue {
     });
     const response = await this.call('GET', `/trade/quote?${query}`, undefined, signal, 'quote');
     const parsed = QuoteSchema.safeParse(response);
-    if (!parsed.success) throw badResponse('quote', parsed.error.issues.length);
+    if (!parsed.success) throw badResponse('bags', LABEL, 'quote', parsed.error.issues.length);
     const q = parsed.data;
     return {
       venue: 'bags',
@@ -113,9 +103,9 @@ export class BagsClient implements Venue {
     if (quote.venue !== 'bags') throw new Error(`BagsClient.swap: quote comes from ${quote.venue}`);
     const response = await this.call('POST', '/trade/swap', { quoteResponse: quote.raw, userPublicKey }, signal, 'swap');
     const parsed = SwapSchema.safeParse(response);
-    if (!parsed.success) throw badResponse('swap', parsed.error.issues.length);
+    if (!parsed.success) throw badResponse('bags', LABEL, 'swap', parsed.error.issues.length);
     const transaction = decodeTransactionBase58(parsed.data.swapTransaction);
-    if (!transaction) throw badResponse('swap transaction encoding', 1);
+    if (!transaction) throw badResponse('bags', LABEL, 'swap transaction encoding', 1);
     return { transaction, lastValidBlockHeight: parsed.data.lastValidBlockHeight };
   }
 
@@ -142,7 +132,7 @@ export class BagsClient implements Venue {
     }
     if (envelope.success && envelope.data.success === false) throw refusal(answer, what, errorText(envelope.data));
     if (answer.status >= 400) throw refusal(answer, what, '');
-    throw badResponse(what, envelope.success ? 0 : envelope.error.issues.length);
+    throw badResponse('bags', LABEL, what, envelope.success ? 0 : envelope.error.issues.length);
   }
 }
 
@@ -167,11 +157,6 @@ function refusal(answer: JsonAnswer, what: string, text: string): VenueError {
   return new VenueError('bags', 'rejected', `bags.fm refused the ${what} request; check the token address and amount.`, undefined, { cause });
 }
 
-function badResponse(what: string, issues: number): VenueError {
-  return new VenueError('bags', 'bad_response', `${LABEL} sent an answer Jarvis could not read; try again later.`, undefined, {
-    cause: new Error(`${what}: unexpected shape (${issues} issue${issues === 1 ? '' : 's'})`),
-  });
-}
 
 /** A Solana transaction is at most 1,232 bytes, about 1,683 base58 characters. */
 const MAX_TRANSACTION_CHARS = 2_000;

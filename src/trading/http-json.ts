@@ -14,6 +14,7 @@
  * may carry API keys, and bodies may echo them.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
 import { VenueError } from './errors.js';
 
 /** What requestJson needs from a RateBudget (see rate-budget.ts); kept structural for tests. */
@@ -207,4 +208,24 @@ function describe(r: Retryable): string {
 
 function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   return delay(ms, undefined, signal ? { signal } : undefined);
+}
+
+/** u64 amounts arrive as integer strings. */
+export const intString = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
+
+/** Numbers some answers send as strings (priceImpactPct). */
+export const decimalString = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: 'not a finite number' });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** An answer of the wrong shape: the person gets one sentence, the log the count of zod issues. */
+export function badResponse(service: string, label: string, what: string, issues: number): VenueError {
+  return new VenueError(service, 'bad_response', `${label} sent an answer Jarvis could not read; try again later.`, undefined, {
+    cause: new Error(`${what}: unexpected shape (${issues} issue${issues === 1 ? '' : 's'})`),
+  });
 }

@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import { VenueError } from './errors.js';
-import { requestJson, type JsonAnswer } from './http-json.js';
+import { badResponse, decimalString, intString, requestJson, type JsonAnswer } from './http-json.js';
 import type { RateBudget } from './rate-budget.js';
 import type { PriceSource, Quote, QuoteRequest, SwapTransaction, TokenPrice, Venue } from './venue.js';
 
@@ -45,15 +45,6 @@ const LABEL = 'Jupiter';
 const NO_ROUTE_CODES = new Set(['COULD_NOT_FIND_ANY_ROUTE', 'TOKEN_NOT_TRADABLE', 'NO_ROUTES_FOUND', 'ROUTE_PLAN_DOES_NOT_CONSUME_ALL_THE_AMOUNT']);
 const NO_ROUTE_TEXT = /no route|could not find any route|not tradable|route not found/i;
 
-const intString = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
-const decimalString = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: 'not a finite number' });
-    return z.NEVER;
-  }
-  return n;
-});
 
 const QuoteSchema = z.looseObject({
   inputMint: z.string(),
@@ -96,7 +87,7 @@ export class JupiterClient implements Venue, PriceSource {
     const answer = await this.call('GET', `/swap/v1/quote?${query}`, undefined, signal);
     if (answer.status !== 200) throw this.refusal(answer, 'quote');
     const parsed = QuoteSchema.safeParse(answer.json);
-    if (!parsed.success) throw badResponse('quote', parsed.error.issues.length);
+    if (!parsed.success) throw badResponse('jupiter', LABEL, 'quote', parsed.error.issues.length);
     const q = parsed.data;
     return {
       venue: 'jupiter',
@@ -123,9 +114,9 @@ export class JupiterClient implements Venue, PriceSource {
     const answer = await this.call('POST', '/swap/v1/swap', body, signal);
     if (answer.status !== 200) throw this.refusal(answer, 'swap');
     const parsed = SwapSchema.safeParse(answer.json);
-    if (!parsed.success) throw badResponse('swap', parsed.error.issues.length);
+    if (!parsed.success) throw badResponse('jupiter', LABEL, 'swap', parsed.error.issues.length);
     const transaction = decodeBase64(parsed.data.swapTransaction);
-    if (!transaction) throw badResponse('swap transaction encoding', 1);
+    if (!transaction) throw badResponse('jupiter', LABEL, 'swap transaction encoding', 1);
     return { transaction, lastValidBlockHeight: parsed.data.lastValidBlockHeight };
   }
 
@@ -139,7 +130,7 @@ export class JupiterClient implements Venue, PriceSource {
     const answer = await this.call('GET', `/price/v3?ids=${ids.map(encodeURIComponent).join(',')}`, undefined, signal);
     if (answer.status !== 200) throw this.refusal(answer, 'price');
     const parsed = PricesSchema.safeParse(answer.json);
-    if (!parsed.success) throw badResponse('price', parsed.error.issues.length);
+    if (!parsed.success) throw badResponse('jupiter', LABEL, 'price', parsed.error.issues.length);
     for (const mint of ids) {
       const entry = PriceEntrySchema.safeParse(parsed.data[mint]);
       if (!entry.success) continue; // absent or null: no reliable price
@@ -189,11 +180,6 @@ export class JupiterClient implements Venue, PriceSource {
   }
 }
 
-function badResponse(what: string, issues: number): VenueError {
-  return new VenueError('jupiter', 'bad_response', `${LABEL} sent an answer Jarvis could not read; try again later.`, undefined, {
-    cause: new Error(`${what}: unexpected shape (${issues} issue${issues === 1 ? '' : 's'})`),
-  });
-}
 
 /** Strict base64: Buffer.from would silently skip bad characters and hand back a corrupt transaction. */
 function decodeBase64(s: string): Uint8Array | undefined {

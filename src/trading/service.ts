@@ -10,6 +10,7 @@ import { checkPlan, type ExitPlan, type TpLeg } from './tpsl.js';
 import type { Quote } from './venue.js';
 import type { PriorityLevel } from '../config.js';
 import { TpslMonitor, type TickReport } from './monitor.js';
+import { signatureOutcome } from './landing.js';
 
 /**
  * The trading module's one entry point for handlers, flows and jobs: buys with mandatory TP/SL
@@ -118,9 +119,7 @@ export class TradingService {
     const since = period === 'day' ? dayStart(now) : period === 'week' ? now - 7 * DAY_MS : 0;
     const trades = this.d.store.trades(userKey, since);
     const sells = trades.filter((t) => t.side === 'sell');
-    const closed = this.d.store.db
-      .prepare("SELECT realized_lamports, cost_lamports FROM positions WHERE user_key = ? AND state = 'closed' AND closed_at >= ?")
-      .all(userKey, since) as { realized_lamports: number; cost_lamports: number }[];
+    const closed = this.d.store.closedSince(userKey, since);
     let unrealized = 0;
     const open = this.positions(userKey).filter((p) => p.state !== 'pending');
     for (const p of open) {
@@ -134,7 +133,7 @@ export class TradingService {
       realizedLamports: sells.reduce((s, t) => s + (t.pnlLamports ?? 0), 0),
       unrealizedLamports: Math.round(unrealized),
       closedPositions: closed.length,
-      wins: closed.filter((c) => c.realized_lamports > c.cost_lamports).length,
+      wins: closed.filter((c) => c.realizedLamports > c.costLamports).length,
       sells: sells.length,
       open: open.length,
     };
@@ -341,7 +340,6 @@ export class TradingService {
     let buys = 0;
     for (const p of store.inState('pending')) {
       if (p.buyTx && this.d.wallet) {
-        const { signatureOutcome } = await import('./landing.js');
         const o = await signatureOutcome(this.d.wallet.rpc, p.buyTx.signature, p.buyTx.lastValidBlockHeight).catch(() => ({ status: 'pending' as const }));
         if (o.status === 'confirmed') {
           this.openBought(p.id, p.buyTx.venue, p.costLamports, BigInt(p.buyTx.expectedOut), p.buyTx.feeLamports, p.buyTx.signature);

@@ -248,6 +248,7 @@ export class TradingStore {
       editPlan: db.prepare("UPDATE positions SET tp = @tp, sl_pct = @slPct, sl_trailing = @trailing, version = version + 1, updated_at = @now WHERE id = @id AND state = 'open' AND user_key = @userKey AND exit IS NULL"),
       raiseHigh: db.prepare("UPDATE positions SET high_price = @high WHERE id = @id AND state IN ('open', 'exiting') AND high_price < @high"),
       markMint: db.prepare('INSERT INTO mint_prices (mint, price, at) VALUES (@mint, @price, @at) ON CONFLICT(mint) DO UPDATE SET price = excluded.price, at = excluded.at'),
+      closedSince: db.prepare("SELECT realized_lamports, cost_lamports FROM positions WHERE user_key = ? AND state = 'closed' AND closed_at >= ?"),
       realizedSince: db.prepare("SELECT COALESCE(SUM(pnl_lamports), 0) AS pnl FROM trades WHERE user_key = ? AND side = 'sell' AND at >= ?"),
       trades: db.prepare('SELECT t.*, p.mint FROM trades t JOIN positions p ON p.id = t.position_id WHERE t.user_key = ? AND t.at >= ? ORDER BY t.id'),
       gap: db.prepare('SELECT missing_since, warned FROM price_gaps WHERE mint = ?'),
@@ -327,6 +328,10 @@ export class TradingStore {
 
   heldMints(): string[] {
     return (this.sql.heldMints.all() as { mint: string }[]).map((r) => r.mint);
+  }
+
+  closedSince(userKey: string, since: number): { realizedLamports: number; costLamports: number }[] {
+    return (this.sql.closedSince.all(userKey, since) as { realized_lamports: number; cost_lamports: number }[]).map((r) => ({ realizedLamports: r.realized_lamports, costLamports: r.cost_lamports }));
   }
 
   realizedSince(userKey: string, since: number): number {

@@ -6,8 +6,9 @@
  * SQLite file in a temp dir, migrated like the daemon's; TP ladders of 1-3 legs, fixed and trailing
  * stops, entry prices scattered around each mint's price. Everything is seeded, so runs compare.
  *
- * 1. Tick evaluation. Ours: TradingStore.watched() (the monitor's one query), buildBook, decideMint
- *    per mint over a price map, the marks written in one transaction. Alongside it the real
+ * 1. Tick evaluation. Ours: the monitor's WatchedBook (open ids and versions from an index, rows
+ *    refetched only when they changed), decideMint per mint over a price map, the marks written
+ *    in one transaction; and the same cold (every open row read back, as after a restart). Alongside it the real
  *    TpslMonitor.tick() (instant prices, lockdown on so nothing is sold), and a naive baseline: a
  *    SELECT by id per position and an UPDATE per position outside a transaction. All three are
  *    interleaved tick by tick so machine noise lands on each alike.
@@ -41,7 +42,8 @@ import { Lockdown } from '../src/access/lockdown.js';
 import { openDatabase, type Db } from '../src/storage/database.js';
 import { migrate, readMigrations } from '../src/storage/migrations.js';
 import { encodeBase58, SOL_MINT } from '../src/trading/base58.js';
-import { buildBook, decideMint, MINTS_PER_CALL, type Decision } from '../src/trading/monitor.js';
+import { decideMint, MINTS_PER_CALL, type Decision } from '../src/trading/monitor.js';
+import { buildBook, WatchedBook, type Book as WatchBook } from '../src/trading/watch-book.js';
 import { VenueRouter } from '../src/trading/route.js';
 import { TradingService } from '../src/trading/service.js';
 import { TradingStore, type ExitIntent, type WatchedRow } from '../src/trading/store.js';
@@ -198,27 +200,26 @@ interface Phases {
 }
 
 /** Ours: what TpslMonitor.tick does for evaluation, in one pass, marks in one transaction. */
-function oursTick(store: TradingStore, prices: Map<string, number>, phases: Phases): { marks: number; triggers: number } {
+function oursTick(store: TradingStore, load: () => WatchBook, prices: Map<string, number>, phases: Phases, book?: WatchedBook): { marks: number; triggers: number } {
   const t0 = performance.now();
-  const rows = store.watched();
+  const watched = load();
   const t1 = performance.now();
-  const book = buildBook(rows);
-  const t2 = performance.now();
   const marks: Decision[] = [];
   let triggers = 0;
-  for (const mint of book.mints) {
-    for (const d of decideMint(book.byMint.get(mint)!, prices.get(mint)!)) {
+  for (const mint of watched.mints) {
+    for (const d of decideMint(watched.byMint.get(mint)!, prices.get(mint)!)) {
       marks.push(d);
       if (d.trigger) triggers++;
     }
   }
+  const t2 = performance.now();
+  const raised = marks.filter((m) => m.rose);
+  store.writeMarks(new Map(watched.mints.map((m) => [m, prices.get(m)!])), raised, Date.now());
+  for (const m of raised) book?.raised(m.id, m.high);
   const t3 = performance.now();
-  store.writeMarks(new Map(book.mints.map((m) => [m, prices.get(m)!])), marks.filter((m) => m.rose), Date.now());
-  const t4 = performance.now();
   phases.load += t1 - t0;
-  phases.book += t2 - t1;
-  phases.decide += t3 - t2;
-  phases.persist += t4 - t3;
+  phases.decide += t2 - t1;
+  phases.persist += t3 - t2;
   return { marks: marks.length, triggers };
 }
 
@@ -448,6 +449,9 @@ async function main(): Promise<void> {
     const ours: number[] = [];
     const real: number[] = [];
     const naive: number[] = [];
+    const cold: number[] = [];
+    const watchedBook = new WatchedBook(store);
+    const coldPhases: Phases = { load: 0, book: 0, decide: 0, persist: 0 };
     const phases: Phases = { load: 0, book: 0, decide: 0, persist: 0 };
     const scratch: Phases = { load: 0, book: 0, decide: 0, persist: 0 };
     let triggersSeen = 0;
@@ -455,11 +459,20 @@ async function main(): Promise<void> {
     const runOurs = (record: boolean): void => {
       const p = quietPrices(book, r);
       const t0 = performance.now();
-      const out = oursTick(store, p, record ? phases : scratch);
+      const out = oursTick(store, () => watchedBook.refresh(), p, record ? phases : scratch, watchedBook);
       const dt = performance.now() - t0;
       if (out.marks !== OPEN_POSITIONS) throw new Error(`ours marked ${out.marks} of ${OPEN_POSITIONS} positions`);
       triggersSeen += out.triggers;
       if (record) ours.push(dt);
+    };
+    const runCold = (record: boolean): void => {
+      const p = quietPrices(book, r);
+      const t0 = performance.now();
+      const out = oursTick(store, () => buildBook(store.watched()), p, record ? coldPhases : scratch);
+      const dt = performance.now() - t0;
+      if (out.marks !== OPEN_POSITIONS) throw new Error(`cold marked ${out.marks} of ${OPEN_POSITIONS} positions`);
+      triggersSeen += out.triggers;
+      if (record) cold.push(dt);
     };
     const runReal = async (record: boolean): Promise<void> => {
       prices.current = quietPrices(book, r);
@@ -485,7 +498,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < opts.warmup; i++) {
       runOurs(false);
       await runReal(false);
-      if (i % opts.naiveEvery === 0) runNaive(false);
+      if (i % opts.naiveEvery === 0) {
+        runNaive(false);
+        runCold(false);
+      }
     }
     for (let i = 0; i < opts.ticks; i++) {
       // Alternate the order so neither always runs right after the other's garbage.
@@ -496,7 +512,10 @@ async function main(): Promise<void> {
         await runReal(true);
         runOurs(true);
       }
-      if (i % opts.naiveEvery === 0) runNaive(true);
+      if (i % opts.naiveEvery === 0) {
+        runNaive(true);
+        runCold(true);
+      }
     }
     if (triggersSeen !== 0) throw new Error(`the quiet price walk fired ${triggersSeen} triggers; the book is not what the bench assumes`);
 
@@ -543,6 +562,7 @@ async function main(): Promise<void> {
     const o = statsOf(ours);
     const re = statsOf(real);
     const nv = statsOf(naive);
+    const cd = statsOf(cold);
     const g = statsOf(gapEnd);
     const n = ours.length;
     const cpu = cpus()[0]?.model ?? 'unknown cpu';
@@ -550,14 +570,16 @@ async function main(): Promise<void> {
     console.log(`node ${process.version}, ${cpu} x${cpus().length}\n`);
     console.log(`1. one tick over every open position (warm-up ${opts.warmup}, interleaved; naive every ${opts.naiveEvery}th tick)\n`);
     console.log(table(['', 'ticks', 'mean ms', 'p50 ms', 'p99 ms', 'max ms'], [
-      ['ours: watched + buildBook + decideMint + marks (1 tx)', o],
+      ['ours: WatchedBook + decideMint + marks (1 tx)', o],
+      ['ours cold: every open row read back (as after a restart)', cd],
       ['TpslMonitor.tick() (instant prices, lockdown on)', re],
       ['naive: SELECT by id + UPDATE per position, autocommit', nv],
     ], 2));
-    console.log(`\nours by phase (mean ms): load ${(phases.load / n).toFixed(2)}, buildBook ${(phases.book / n).toFixed(2)}, decide ${(phases.decide / n).toFixed(2)}, marks ${(phases.persist / n).toFixed(2)}`);
+    console.log(`\nours by phase (mean ms): load ${(phases.load / n).toFixed(2)}, decide ${(phases.decide / n).toFixed(2)}, marks ${(phases.persist / n).toFixed(2)};  cold load ${(coldPhases.load / cold.length).toFixed(2)}`);
     console.log(`gapEnd DELETE x${MINTS} mints, autocommit (part of every real tick): mean ${g.mean.toFixed(2)} ms, p99 ${g.p99.toFixed(2)} ms`);
     const perHour = (f: number): string => `${((f * (pageSize + 24) * (3600 / config.monitorIntervalSec)) / 1e9).toFixed(1)} GB/h`;
     console.log(`WAL pages written per tick: ours ${frames.ours}, monitor tick ${frames.real} (marks in one transaction per ${MINTS_PER_CALL}-mint batch), naive ${frames.naive}; at one tick every ${config.monitorIntervalSec} s that is ${perHour(frames.ours)} / ${perHour(frames.real)} / ${perHour(frames.naive)} of WAL`);
+    console.log(`ratio cold/ours: mean ${(cd.mean / o.mean).toFixed(1)}x;  naive/cold: mean ${(nv.mean / cd.mean).toFixed(1)}x`);
     console.log(`ratio naive/ours: mean ${(nv.mean / o.mean).toFixed(1)}x, p50 ${(nv.p50 / o.p50).toFixed(1)}x, p99 ${(nv.p99 / o.p99).toFixed(1)}x`);
     console.log(`ratio monitor tick/ours: mean ${(re.mean / o.mean).toFixed(2)}x, p50 ${(re.p50 / o.p50).toFixed(2)}x`);
 

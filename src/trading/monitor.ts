@@ -6,6 +6,7 @@ import { shortMint } from './format.js';
 import { evaluate, type TpLeg, type Trigger } from './tpsl.js';
 import type { TokenPrice } from './venue.js';
 import type { WatchedRow } from './store.js';
+import { WatchedBook } from './watch-book.js';
 
 /**
  * One tick of the TP/SL monitor: price every held mint (49 per Price v3 call, plus SOL to turn
@@ -28,22 +29,6 @@ export interface TickReport {
 }
 
 export const MINTS_PER_CALL = 49;
-
-/** Open positions grouped by mint: what one tick evaluates. */
-export interface Book {
-  byMint: Map<string, WatchedRow[]>;
-  mints: string[];
-}
-
-export function buildBook(rows: readonly WatchedRow[]): Book {
-  const byMint = new Map<string, WatchedRow[]>();
-  for (const r of rows) {
-    const list = byMint.get(r.mint);
-    if (list) list.push(r);
-    else byMint.set(r.mint, [r]);
-  }
-  return { byMint, mints: [...byMint.keys()].sort() };
-}
 
 export interface Decision {
   id: number;
@@ -80,12 +65,16 @@ export function decideMint(rows: readonly WatchedRow[], priceSol: number): Decis
 
 export class TpslMonitor {
   private cursor = 0;
+  private readonly watched: WatchedBook;
 
-  constructor(private readonly d: TradingDeps, private readonly exits: ExitDesk) {}
+  constructor(private readonly d: TradingDeps, private readonly exits: ExitDesk) {
+    this.watched = new WatchedBook(d.store);
+  }
 
   async tick(signal?: AbortSignal): Promise<TickReport> {
     const { store, clock, lockdown } = this.d;
-    const rows = store.watched();
+    const book = this.watched.refresh();
+    const rows = book.rows;
     const report: TickReport = { positions: rows.length, mints: 0, priced: 0, missing: 0, batches: 0, triggered: 0, retried: 0, deferred: false, held: 0 };
     const locked = lockdown.isOn();
     // Exits that failed earlier and whose backoff is over go first: a trigger already fired for them.
@@ -98,7 +87,6 @@ export class TpslMonitor {
         }
       }
     }
-    const book = buildBook(rows);
     report.mints = book.mints.length;
     if (book.mints.length === 0) return report;
     const batches: string[][] = [];
@@ -108,7 +96,14 @@ export class TpslMonitor {
     const raised: { id: number; high: number }[] = [];
     // Marks are written once per tick (batches share pages: one commit writes far less), also when a tick stops early.
     const flush = () => {
-      if (mintPrices.size || raised.length) store.writeMarks(mintPrices, raised, clock.now());
+      if (!mintPrices.size && !raised.length) return;
+      try {
+        store.writeMarks(mintPrices, raised, clock.now());
+      } catch (err) {
+        this.watched.forget();
+        throw err;
+      }
+      for (const r of raised) this.watched.raised(r.id, r.high);
     };
     for (let n = 0; n < batches.length; n++) {
       if (signal?.aborted) break;

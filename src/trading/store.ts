@@ -181,6 +181,8 @@ export interface WatchedRow {
   exit: string | null;
 }
 
+const WATCHED = 'SELECT id, version, mint, entry_price, high_price, sl_pct, sl_trailing, tp, retry_at, exit FROM positions';
+
 /** Positions with the latest price of their mint (mint_prices), falling back to the price at the last fill. */
 const WITH_MARK = 'SELECT p.*, m.price AS mark_price FROM positions p LEFT JOIN mint_prices m ON m.mint = p.mint';
 
@@ -215,7 +217,9 @@ export class TradingStore {
       byState: db.prepare(`${WITH_MARK} WHERE p.state = ? ORDER BY p.id`),
       forUser: db.prepare(`${WITH_MARK} WHERE p.user_key = ? AND p.state IN ('pending', 'open', 'exiting') ORDER BY p.id`),
       countOpen: db.prepare("SELECT COUNT(*) AS n FROM positions WHERE user_key = ? AND state IN ('pending', 'open', 'exiting')"),
-      watched: db.prepare("SELECT id, version, mint, entry_price, high_price, sl_pct, sl_trailing, tp, retry_at, exit FROM positions WHERE state = 'open'"),
+      watched: db.prepare(`${WATCHED} WHERE state = 'open'`),
+      watchedById: db.prepare(`${WATCHED} WHERE id = ? AND state = 'open'`),
+      openVersions: db.prepare("SELECT id, version FROM positions WHERE state = 'open'").raw(),
       heldMints: db.prepare("SELECT DISTINCT mint FROM positions WHERE state IN ('open', 'exiting') ORDER BY mint"),
       open: db.prepare(
         `UPDATE positions SET state = 'open', version = version + 1, cost_lamports = @cost, tokens_bought = @tokens, tokens_left = @tokens,
@@ -324,6 +328,15 @@ export class TradingStore {
 
   watched(): WatchedRow[] {
     return this.sql.watched.all() as WatchedRow[];
+  }
+
+  /** [id, version] of every open position, read from an index alone (cheap enough for every tick). */
+  openVersions(): [number, number][] {
+    return this.sql.openVersions.all() as [number, number][];
+  }
+
+  watchedById(id: number): WatchedRow | undefined {
+    return this.sql.watchedById.get(id) as WatchedRow | undefined;
   }
 
   heldMints(): string[] {

@@ -119,6 +119,19 @@ describe('the monitor', () => {
     expect(sells()[0]!.pnl).toBeGreaterThan(0);
   });
 
+  it('judges a position by its plan as edited between ticks, and watches a buy made after a tick', async () => {
+    const a = await buy(`${MINT_A} 0.5 tp=100 sl=20`);
+    h.market.setPrice(MINT_A, 0.015 * 0.9);
+    await h.tick();
+    expect(sells()).toHaveLength(0);
+    h.app.services.trading.editPlan(OWNER, a.id, { slPct: 5 });
+    const b = await buy(`${MINT_B} 0.5 tp=100 sl=20`);
+    h.market.setPrice(MINT_B, 2 * 0.7);
+    await h.tick();
+    expect(sells().map((s) => s.reason)).toEqual(['sl', 'sl']);
+    expect([pos(a.id).state, pos(b.id).state]).toEqual(['closed', 'closed']);
+  });
+
   it('a missing price never triggers, and the owner is told once when it lasts', async () => {
     const p = await buy(`${MINT_A} 0.5 tp=50 sl=20`);
     await h.notices(ADMIN);

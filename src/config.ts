@@ -102,6 +102,28 @@ const envSchema = z.object({
     .refine((l) => l.length > 0 && l.every((u) => /^https?:\/\/\S+$/.test(u)), { message: 'expected one or more comma-separated http(s) URLs' })
     .default(['https://api.mainnet-beta.solana.com']),
   SOLANA_RESEND_INTERVAL_MS: int(100, 60_000).default(2_000),
+  PROXMOX_URL: url.optional(),
+  PROXMOX_TOKEN_ID: z.string().regex(/^[^\s@!]+@[^\s@!]+![A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'expected USER@REALM!TOKENNAME, e.g. jarvis@pve!bot' }).optional(),
+  PROXMOX_TOKEN_SECRET: z.string().regex(/^[A-Za-z0-9-]{8,}$/, { message: 'expected the token secret (a UUID) shown once when the token was made' }).optional(),
+  PROXMOX_CA_FILE: z.string().min(1).refine((f) => existsSync(f), { message: 'file not found' }).optional(),
+  PROXMOX_FINGERPRINT: z.string().regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, { message: 'expected a SHA-256 fingerprint, 64 hex digits (colons optional)' }).optional(),
+  PROXMOX_TIMEOUT_MS: int(500, 120_000).default(8_000),
+  CLUSTER_CACHE_SEC: int(0, 300).default(5),
+  CLUSTER_CONFIRM_TTL_SEC: int(10, 3_600).default(60),
+  CLUSTER_TASK_TIMEOUT_SEC: int(5, 3_600).default(120),
+  CLUSTER_WATCH_CRON: cronExpr.default('* * * * *'),
+  CLUSTER_ALERT_CPU_PCT: int(1, 100).default(90),
+  CLUSTER_ALERT_MEM_PCT: int(1, 100).default(90),
+  CLUSTER_ALERT_DISK_PCT: int(1, 100).default(90),
+  CLUSTER_ALERT_CLEAR_MARGIN_PCT: int(0, 50).default(5),
+}).superRefine((e, ctx) => {
+  const given = [e.PROXMOX_URL, e.PROXMOX_TOKEN_ID, e.PROXMOX_TOKEN_SECRET].filter((v) => v !== undefined).length;
+  if (given > 0 && given < 3) {
+    for (const k of ['PROXMOX_URL', 'PROXMOX_TOKEN_ID', 'PROXMOX_TOKEN_SECRET'] as const) {
+      if (e[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'needed too: the cluster module takes PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET together' });
+    }
+  }
+  if (e.PROXMOX_CA_FILE && e.PROXMOX_FINGERPRINT) ctx.addIssue({ code: 'custom', path: ['PROXMOX_FINGERPRINT'], message: 'give either PROXMOX_CA_FILE or PROXMOX_FINGERPRINT, not both' });
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -120,6 +142,8 @@ export interface Config {
   auditRetentionDays: number;
   jobs: { maintenance: { cron: string; missed: 'skip' | 'run-once' } };
   trading: TradingConfig;
+  /** Absent until PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET are set. */
+  cluster?: ClusterConfig;
   /** Unlocks the live wallet; given at start (env), never stored. */
   masterSecret?: string;
   telegram?: {
@@ -161,6 +185,24 @@ export interface TradingConfig {
   rpcUrls: string[];
   resendIntervalMs: number;
 }
+
+export interface ClusterConfig {
+  url: string;
+  tokenId: string;
+  tokenSecret: string;
+  /** PEM of the CA that signed the host's certificate. */
+  caFile?: string;
+  /** SHA-256 of the host's own (self-signed) certificate, uppercase with colons. */
+  fingerprint?: string;
+  timeoutMs: number;
+  cacheMs: number;
+  confirmTtlMs: number;
+  taskTimeoutMs: number;
+  watchCron: string;
+  alert: { cpuPct: number; memPct: number; diskPct: number; clearMarginPct: number };
+}
+
+const normalFingerprint = (f: string): string => f.replace(/:/g, '').toUpperCase().replace(/(..)(?!$)/g, '$1:');
 
 const lamports = (sol: number): number => Math.round(sol * 1_000_000_000);
 
@@ -216,6 +258,22 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
         rpcUrls: e.SOLANA_RPC_URL.map((u) => u.replace(/\/+$/, '')),
         resendIntervalMs: e.SOLANA_RESEND_INTERVAL_MS,
       },
+      cluster:
+        e.PROXMOX_URL && e.PROXMOX_TOKEN_ID && e.PROXMOX_TOKEN_SECRET
+          ? {
+              url: e.PROXMOX_URL.replace(/\/+$/, ''),
+              tokenId: e.PROXMOX_TOKEN_ID,
+              tokenSecret: e.PROXMOX_TOKEN_SECRET,
+              caFile: e.PROXMOX_CA_FILE,
+              fingerprint: e.PROXMOX_FINGERPRINT ? normalFingerprint(e.PROXMOX_FINGERPRINT) : undefined,
+              timeoutMs: e.PROXMOX_TIMEOUT_MS,
+              cacheMs: e.CLUSTER_CACHE_SEC * 1000,
+              confirmTtlMs: e.CLUSTER_CONFIRM_TTL_SEC * 1000,
+              taskTimeoutMs: e.CLUSTER_TASK_TIMEOUT_SEC * 1000,
+              watchCron: e.CLUSTER_WATCH_CRON,
+              alert: { cpuPct: e.CLUSTER_ALERT_CPU_PCT, memPct: e.CLUSTER_ALERT_MEM_PCT, diskPct: e.CLUSTER_ALERT_DISK_PCT, clearMarginPct: e.CLUSTER_ALERT_CLEAR_MARGIN_PCT },
+            }
+          : undefined,
       telegram: e.TELEGRAM_BOT_TOKEN
         ? {
             token: e.TELEGRAM_BOT_TOKEN,
@@ -252,5 +310,5 @@ export function secretsOf(config: Config): string[] {
       return [];
     }
   });
-  return [config.telegram?.token, config.masterSecret, t.jupiter.apiKey, t.bags?.apiKey, ...rpcKeys].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  return [config.telegram?.token, config.masterSecret, t.jupiter.apiKey, t.bags?.apiKey, config.cluster?.tokenSecret, ...rpcKeys].filter((s): s is string => typeof s === 'string' && s.length >= 6);
 }

@@ -1,7 +1,7 @@
 import { SOL_MINT } from './base58.js';
 import type { TradingDeps } from './context.js';
 import type { ExitIntent, Position, TxRecord } from './store.js';
-import { executeSwap, explain, type SwapFill } from './swap.js';
+import { confirmedFill, executeSwap, explain, type SwapFill } from './swap.js';
 import { signatureOutcome } from './landing.js';
 import { pct, price, shortMint, signedSol, sol, txLink } from './format.js';
 import type { Trigger, TpLeg } from './tpsl.js';
@@ -107,7 +107,7 @@ export class ExitDesk {
       if (latest?.state === 'exiting' && latest.exit?.tx && this.d.wallet) {
         const tx = latest.exit.tx;
         const outcome = await this.lookup(tx).catch(() => ({ status: 'pending' as const }));
-        if (outcome.status === 'confirmed') return this.complete(latest, latest.exit, { venue: tx.venue, inAmount: BigInt(latest.exit.tokens), outAmount: BigInt(tx.expectedOut), feeLamports: tx.feeLamports, signature: tx.signature }, notify);
+        if (outcome.status === 'confirmed') return this.complete(latest, latest.exit, await this.landedFill(latest, latest.exit, tx), notify);
         if (outcome.status === 'pending') {
           this.watchPending(id, tx);
           return { status: 'failed', message: 'The sale was sent but is not confirmed yet; you will be told when it settles.', retryAt: clock.now() };
@@ -127,7 +127,8 @@ export class ExitDesk {
   complete(p: Position, intent: ExitIntent, fill: SwapFill, notify = true): ExitResult {
     const { store, clock, notices } = this.d;
     const now = clock.now();
-    const sold = BigInt(intent.tokens);
+    // From chain, the tokens that actually left the wallet; otherwise the amount the exit asked to sell.
+    const sold = fill.source === 'chain' ? fill.inAmount : BigInt(intent.tokens);
     const proceeds = Number(fill.outAmount) - fill.feeLamports;
     const basis = p.tokensBought > 0n ? Math.round((p.costLamports * Number(sold)) / Number(p.tokensBought)) : 0;
     const pnl = proceeds - basis;
@@ -210,7 +211,7 @@ export class ExitDesk {
       if (intent.tx && this.d.wallet) {
         const outcome = await this.lookup(intent.tx).catch(() => ({ status: 'pending' as const }));
         if (outcome.status === 'confirmed') {
-          this.complete(p, intent, { venue: intent.tx.venue, inAmount: BigInt(intent.tokens), outAmount: BigInt(intent.tx.expectedOut), feeLamports: intent.tx.feeLamports, signature: intent.tx.signature });
+          this.complete(p, intent, await this.landedFill(p, intent, intent.tx));
           completed++;
           continue;
         }
@@ -235,13 +236,27 @@ export class ExitDesk {
     return signatureOutcome(this.d.wallet!.rpc, tx.signature, tx.lastValidBlockHeight);
   }
 
+  /** The fill of a recorded sale found confirmed: read from chain, else what its quote promised. */
+  private landedFill(p: Position, intent: ExitIntent, tx: TxRecord): Promise<SwapFill> {
+    return confirmedFill(
+      { wallet: this.d.wallet!, log: this.d.log },
+      tx,
+      { inputMint: p.mint, outputMint: SOL_MINT },
+      { inAmount: BigInt(intent.tokens), outAmount: BigInt(tx.expectedOut) },
+      this.abort.signal,
+    );
+  }
+
   /** A transaction that may still land: checked every few seconds until it does or expires. */
   private watchPending(id: number, tx: TxRecord): void {
-    this.settleLater(tx, (outcome) => {
+    this.settleLater(tx, async (outcome) => {
       const p = this.d.store.get(id);
       if (!p || p.state !== 'exiting' || !p.exit) return;
       if (outcome === 'confirmed') {
-        this.complete(p, p.exit, { venue: tx.venue, inAmount: BigInt(p.exit.tokens), outAmount: BigInt(tx.expectedOut), feeLamports: tx.feeLamports, signature: tx.signature });
+        const fill = await this.landedFill(p, p.exit, tx);
+        // Read again: the row may have moved on while the fill was being read.
+        const now = this.d.store.get(id);
+        if (now?.state === 'exiting' && now.exit?.id === p.exit.id) this.complete(now, now.exit, fill);
       } else {
         this.d.store.sql.release.run({ id, exit: JSON.stringify({ ...p.exit, tx: undefined }), attempts: p.exitAttempts, retryAt: this.d.clock.now(), now: this.d.clock.now() });
       }
@@ -251,15 +266,20 @@ export class ExitDesk {
   /**
    * Polls a recorded transaction in the background until it is confirmed, or failed or expired
    * (then `settle` gets 'gone'). Used for exits and live buys a restart found unresolved.
+   * `settle` may be async (it reads the fill from chain); whatever it throws is logged here.
    */
-  settleLater(tx: TxRecord, settle: (outcome: 'confirmed' | 'gone') => void): void {
+  settleLater(tx: TxRecord, settle: (outcome: 'confirmed' | 'gone') => void | Promise<void>): void {
     this.queue.push(async () => {
       for (;;) {
         if (this.abort.signal.aborted) return;
         await new Promise((r) => setTimeout(r, this.d.config.resendIntervalMs).unref());
         const outcome = await this.lookup(tx).catch(() => ({ status: 'pending' as const }));
         if (outcome.status === 'pending') continue;
-        settle(outcome.status === 'confirmed' ? 'confirmed' : 'gone');
+        try {
+          await settle(outcome.status === 'confirmed' ? 'confirmed' : 'gone');
+        } catch (err) {
+          this.d.log.error({ signature: tx.signature, err: err instanceof Error ? err.message : String(err) }, 'settling a watched transaction failed');
+        }
         return;
       }
     });

@@ -22,6 +22,10 @@ export interface SimulationResult {
   logs: string[];
 }
 
+/** The parts of a `getTransaction` answer (json encoding) that chain-fill.ts reads. */
+export type ChainTransaction = z.infer<typeof transactionSchema>;
+export type TokenBalance = z.infer<typeof tokenBalanceSchema>;
+
 export interface SolanaRpcOptions {
   urls: string[];
   timeoutMs: number;
@@ -42,6 +46,25 @@ const statusSchema = z.object({
 }).nullable();
 const statusesSchema = withContext(z.array(statusSchema));
 const balanceSchema = withContext(slot);
+const lamports = z.number().int().nonnegative();
+const tokenBalanceSchema = z.object({
+  accountIndex: z.number().int().nonnegative(),
+  mint: z.string(),
+  owner: z.string().optional(),
+  uiTokenAmount: z.object({ amount: z.string().regex(/^\d+$/) }),
+});
+// Only what the fill is computed from; the rest of the answer (instructions, logs...) is not parsed.
+const transactionSchema = z.object({
+  meta: z.object({
+    err: z.unknown(),
+    fee: lamports,
+    preBalances: z.array(lamports),
+    postBalances: z.array(lamports),
+    preTokenBalances: z.array(tokenBalanceSchema).nullish(),
+    postTokenBalances: z.array(tokenBalanceSchema).nullish(),
+  }).nullable(),
+  transaction: z.object({ message: z.object({ accountKeys: z.array(z.string()) }) }),
+});
 
 const jsonRpcErrorSchema = z.object({
   error: z.object({ code: z.number().int(), message: z.string() }),
@@ -108,6 +131,16 @@ export class SolanaRpc {
   async getBalance(pubkey: string): Promise<number> {
     const r = await this.call('getBalance', [pubkey, { commitment: 'confirmed' }], balanceSchema);
     return r.value;
+  }
+
+  /**
+   * A landed transaction's balances, at `confirmed`; null when this node does not serve it (yet):
+   * a node may report a signature confirmed a moment before getTransaction finds it.
+   */
+  async getTransaction(signature: string): Promise<ChainTransaction | null> {
+    return this.call('getTransaction', [signature, {
+      encoding: 'json', commitment: 'confirmed', maxSupportedTransactionVersion: 0,
+    }], transactionSchema.nullable());
   }
 
   private async call<T extends z.ZodType>(method: string, params: unknown[], schema: T): Promise<z.infer<T>> {

@@ -4,8 +4,8 @@ import type { BuyArgs } from './buy-args.js';
 import { dayStart, DAY_MS, type TradingDeps } from './context.js';
 import { ExitDesk, type ExitResult } from './exits.js';
 import { sol } from './format.js';
-import type { Mode, Position, Settings } from './store.js';
-import { executeSwap, explain, type SwapFill } from './swap.js';
+import type { Mode, Position, Settings, TxRecord } from './store.js';
+import { confirmedFill, executeSwap, explain, type SwapFill } from './swap.js';
 import { checkPlan, type ExitPlan, type TpLeg } from './tpsl.js';
 import type { Quote } from './venue.js';
 import type { PriorityLevel } from '../config.js';
@@ -261,7 +261,24 @@ export class TradingService {
       throw e;
     }
     // Outside the try: once the swap went through, a local failure must not mark the buy failed.
-    return this.openBought(id, filled.venue, plan.lamports + filled.feeLamports, filled.outAmount, filled.feeLamports, filled.signature);
+    // From chain, the cost is everything the wallet paid (swap, fee, rent for a new token account).
+    const cost = filled.source === 'chain' ? Number(filled.inAmount) + filled.feeLamports : plan.lamports + filled.feeLamports;
+    return this.openBought(id, filled.venue, cost, filled.outAmount, filled.feeLamports, filled.signature);
+  }
+
+  /**
+   * Opens a pending live buy a restart found confirmed: at what moved on chain, or else as before,
+   * at the reserved amount (a pending row's cost) and the tokens the quote promised.
+   */
+  private async openLanded(p: Position, tx: TxRecord): Promise<void> {
+    const fill = await confirmedFill(
+      { wallet: this.d.wallet!, log: this.d.log },
+      tx,
+      { inputMint: SOL_MINT, outputMint: p.mint },
+      { inAmount: BigInt(p.costLamports - tx.feeLamports), outAmount: BigInt(tx.expectedOut) },
+    );
+    const cost = fill.source === 'chain' ? Number(fill.inAmount) + fill.feeLamports : p.costLamports;
+    this.openBought(p.id, fill.venue, cost, fill.outAmount, fill.feeLamports, fill.signature);
   }
 
   /** pending -> open with the fill; the buy trade is recorded in the same transaction. */
@@ -342,14 +359,14 @@ export class TradingService {
       if (p.buyTx && this.d.wallet) {
         const o = await signatureOutcome(this.d.wallet.rpc, p.buyTx.signature, p.buyTx.lastValidBlockHeight).catch(() => ({ status: 'pending' as const }));
         if (o.status === 'confirmed') {
-          this.openBought(p.id, p.buyTx.venue, p.costLamports, BigInt(p.buyTx.expectedOut), p.buyTx.feeLamports, p.buyTx.signature);
+          await this.openLanded(p, p.buyTx);
           buys++;
           continue;
         }
         if (o.status === 'pending') {
           const tx = p.buyTx;
-          this.exits.settleLater(tx, (outcome) => {
-            if (outcome === 'confirmed') this.openBought(p.id, tx.venue, p.costLamports, BigInt(tx.expectedOut), tx.feeLamports, tx.signature);
+          this.exits.settleLater(tx, async (outcome) => {
+            if (outcome === 'confirmed') await this.openLanded(p, tx);
             else this.failBuy(p.id, 'the transaction did not land');
           });
           continue;

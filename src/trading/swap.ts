@@ -8,11 +8,14 @@ import type { Keypair } from './solana-tx.js';
 import { signTransaction } from './solana-tx.js';
 import type { SolanaRpc } from './rpc.js';
 import { landTransaction } from './landing.js';
+import { SOL_MINT } from './base58.js';
+import { readChainFill } from './chain-fill.js';
 
 /**
  * One swap, paper or live, through the same steps up to signing: quote (bags.fm or Jupiter),
  * then either a simulated fill at the quoted amount less modelled fees, or build, sign, record
- * the signature, and land. Failures come back as a TradeError with one sentence for a person.
+ * the signature, land, and read what actually moved back from the chain. Failures come back as a
+ * TradeError with one sentence for a person.
  */
 
 export class TradeError extends UserError {
@@ -45,6 +48,8 @@ export interface SwapFill {
   /** SOL paid in fees on top of the swap (network + priority). */
   feeLamports: number;
   signature?: string;
+  /** 'chain': read from the landed transaction; 'quote': what the quote promised (paper, or the chain could not tell). */
+  source: 'chain' | 'quote';
 }
 
 const MAX_FRESH_TRANSACTIONS = 3;
@@ -62,7 +67,7 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
   try {
     if (order.mode === 'paper') {
       const q = await deps.router.quote(order.request, order.signal);
-      return { venue: q.venue, inAmount: q.inAmount, outAmount: q.outAmount, feeLamports: fees };
+      return { venue: q.venue, inAmount: q.inAmount, outAmount: q.outAmount, feeLamports: fees, source: 'quote' };
     }
     const wallet = deps.wallet;
     if (!wallet) throw new TradeError('Live trading is not available: no wallet is unlocked.', false);
@@ -71,7 +76,8 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
       const first: Quote = await deps.router.quote(order.request, order.signal);
       const { quote, tx } = await deps.router.swap(first, order.request, wallet.keypair.publicKey, { priorityFeeLamports: order.priorityFeeLamports }, order.signal);
       const signed = signTransaction(tx.transaction, wallet.keypair);
-      order.recordTx?.({ signature: signed.signature, lastValidBlockHeight: tx.lastValidBlockHeight, venue: quote.venue, expectedOut: quote.outAmount.toString(), feeLamports: fees });
+      const record: TxRecord = { signature: signed.signature, lastValidBlockHeight: tx.lastValidBlockHeight, venue: quote.venue, expectedOut: quote.outAmount.toString(), feeLamports: fees };
+      order.recordTx?.(record);
       const outcome = await landTransaction({
         rpc: wallet.rpc,
         transaction: signed.bytes,
@@ -80,7 +86,7 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
         resendIntervalMs: wallet.resendIntervalMs,
         signal: order.signal,
       });
-      if (outcome.status === 'confirmed') return { venue: quote.venue, inAmount: quote.inAmount, outAmount: quote.outAmount, feeLamports: fees, signature: signed.signature };
+      if (outcome.status === 'confirmed') return confirmedFill({ wallet, log: deps.log }, record, order.request, quote, order.signal);
       if (outcome.status === 'expired') {
         deps.log.warn({ signature: signed.signature, attempt }, 'transaction expired before landing; building a fresh one');
         continue;
@@ -97,4 +103,23 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
   } catch (err) {
     throw explain(err);
   }
+}
+
+/**
+ * The fill of a live transaction known to be confirmed: what moved on chain, or, when the chain
+ * cannot tell (not served yet, RPC down, odd balances), what the quote promised, with a warning.
+ */
+export async function confirmedFill(
+  deps: { wallet: LiveWallet; log: Logger },
+  tx: TxRecord,
+  request: Pick<QuoteRequest, 'inputMint' | 'outputMint'>,
+  quoted: { inAmount: bigint; outAmount: bigint },
+  signal?: AbortSignal,
+): Promise<SwapFill> {
+  const buying = request.inputMint === SOL_MINT;
+  const mint = buying ? request.outputMint : request.inputMint;
+  const chain = await readChainFill(deps.wallet.rpc, tx.signature, deps.wallet.keypair.publicKey, mint, buying ? 'buy' : 'sell', { signal });
+  if (chain) return { venue: tx.venue, ...chain, signature: tx.signature, source: 'chain' };
+  deps.log.warn({ signature: tx.signature }, 'could not read the fill from the chain; recording the quoted amounts');
+  return { venue: tx.venue, inAmount: quoted.inAmount, outAmount: quoted.outAmount, feeLamports: tx.feeLamports, signature: tx.signature, source: 'quote' };
 }

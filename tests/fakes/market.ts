@@ -37,10 +37,20 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** What a built transaction swaps, as its quote said: the fake RPC moves these amounts when it lands. */
+export interface BuiltSwap {
+  inputMint: string;
+  outputMint: string;
+  inAmount: bigint;
+  outAmount: bigint;
+  priorityFeeLamports: number;
+}
+
 export interface BuiltTransaction {
   service: 'jupiter' | 'bags';
   userPublicKey: string;
   bytes: Uint8Array;
+  swap?: BuiltSwap;
 }
 
 export interface FakeMarketOptions {
@@ -55,6 +65,8 @@ export interface FakeMarketOptions {
 }
 
 const SOL_DECIMALS = 9;
+/** bags.fm sets its own priority fee; the fake always answers this one. */
+const BAGS_PRIORITY_FEE = 5_000;
 const MAX_PRICE_IDS = 50;
 
 export class FakeMarket {
@@ -204,8 +216,8 @@ export class FakeMarket {
       return jupiterError(400, 'Invalid quoteResponse', 'INVALID_REQUEST');
     }
     if (typeof userPublicKey !== 'string' || userPublicKey.length < 32) return jupiterError(400, 'Invalid userPublicKey', 'INVALID_REQUEST');
-    const bytes = this.build('jupiter', userPublicKey);
     const fee = typeof b?.prioritizationFeeLamports === 'number' ? b.prioritizationFeeLamports : 0;
+    const bytes = this.build('jupiter', userPublicKey, swapOf(quote, fee));
     return HttpResponse.json({
       swapTransaction: Buffer.from(bytes).toString('base64'),
       lastValidBlockHeight: this.lastValidBlockHeight,
@@ -311,14 +323,14 @@ export class FakeMarket {
     const userPublicKey = b?.userPublicKey;
     if (!quote || typeof quote.requestId !== 'string' || typeof quote.inAmount !== 'string') return bagsError(400, 'quoteResponse is invalid');
     if (typeof userPublicKey !== 'string' || userPublicKey.length < 32) return bagsError(400, 'userPublicKey is invalid');
-    const bytes = this.build('bags', userPublicKey);
+    const bytes = this.build('bags', userPublicKey, swapOf(quote, BAGS_PRIORITY_FEE));
     return HttpResponse.json({
       success: true,
       response: {
         swapTransaction: encodeBase58(bytes),
         computeUnitLimit: 200_000,
         lastValidBlockHeight: this.lastValidBlockHeight,
-        prioritizationFeeLamports: 5_000,
+        prioritizationFeeLamports: BAGS_PRIORITY_FEE,
       },
     });
   }
@@ -349,9 +361,9 @@ export class FakeMarket {
     return body;
   }
 
-  private build(service: 'jupiter' | 'bags', userPublicKey: string): Uint8Array {
+  private build(service: 'jupiter' | 'bags', userPublicKey: string, swap: BuiltSwap | undefined): Uint8Array {
     const bytes = this.makeTransaction(userPublicKey);
-    this.transactions.push({ service, userPublicKey, bytes });
+    this.transactions.push({ service, userPublicKey, bytes, ...(swap ? { swap } : {}) });
     return bytes;
   }
 
@@ -398,6 +410,14 @@ function jupiterError(status: number, error: string, errorCode: string): Respons
 
 function bagsError(status: number, error: string): Response {
   return HttpResponse.json({ success: false, error }, { status });
+}
+
+/** The swap a quote echoed back to /swap describes; undefined when its amounts are not integers. */
+function swapOf(quote: Record<string, unknown>, priorityFeeLamports: number): BuiltSwap | undefined {
+  const { inputMint, outputMint, inAmount, outAmount } = quote;
+  if (typeof inputMint !== 'string' || typeof outputMint !== 'string' || typeof inAmount !== 'string' || typeof outAmount !== 'string') return undefined;
+  if (!/^\d+$/.test(inAmount) || !/^\d+$/.test(outAmount)) return undefined;
+  return { inputMint, outputMint, inAmount: BigInt(inAmount), outAmount: BigInt(outAmount), priorityFeeLamports };
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

@@ -1,74 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN } from '../support/app-harness.js';
 import { makeTradingHarness, MINT_A, type TradingHarness } from '../support/trading-harness.js';
+import { liveBuy, liveHarness, OWNER, RPC_A, RPC_B } from '../support/live-harness.js';
 import { FakeSolanaRpc } from '../fakes/solana-rpc.js';
-import { buildUnsignedTransaction } from '../fakes/solana-tx-builder.js';
-import { openDatabase } from '../../src/storage/database.js';
-import { migrate, readMigrations } from '../../src/storage/migrations.js';
-import { projectRoot } from '../../src/core/paths.js';
-import { importWallet } from '../../src/trading/wallet.js';
-import { keypairFromSecretKey } from '../../src/trading/solana-tx.js';
 import { encodeBase58 } from '../../src/trading/base58.js';
-import { parseBuyArgs, type BuyArgs } from '../../src/trading/buy-args.js';
 
 /**
  * Live mode end to end against fakes of Jupiter and Solana JSON-RPC: the wallet sealed at rest,
  * real signing, simulate, send, re-send, expiry with a fresh transaction, 0x1771 re-quote, and
  * reconciliation of an exit a restart interrupted. No network, no mocks of our code.
+ * (What fills are booked at, chain or quote, is in live-fills.test.ts.)
  */
-
-const OWNER = `telegram:${ADMIN}`;
-const MASTER = 'correct horse battery staple';
-const RPC_A = 'http://rpc-a.test';
-const RPC_B = 'http://rpc-b.test';
 
 let h: TradingHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const args = (s: string): BuyArgs => {
-  const a = parseBuyArgs(s);
-  if (typeof a === 'string') throw new Error(a);
-  return a;
-};
-
-async function liveHarness(rpc: FakeSolanaRpc, onBuild?: (n: number) => void) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jarvis-live-'));
-  const seed = randomBytes(32);
-  const pub = keypairFromSecretKey(seed).publicKey;
-  const db = openDatabase(join(dataDir, 'jarvis.db'));
-  migrate(db, readMigrations(join(projectRoot(), 'migrations')));
-  importWallet(db, encodeBase58(seed), MASTER, Date.now());
-  db.close();
-  rpc.balances.set(pub, 10_000_000_000);
-  const harness = await makeTradingHarness(
-    { TRADING_MODE: 'live', JARVIS_MASTER_SECRET: MASTER, SOLANA_RPC_URL: `${RPC_A},${RPC_B}`, SOLANA_RESEND_INTERVAL_MS: '100' },
-    { dataDir },
-  );
-  let built = 0;
-  (harness.market as unknown as { makeTransaction: (user: string) => Uint8Array }).makeTransaction = (user: string) => {
-    built++;
-    onBuild?.(built);
-    harness.market.lastValidBlockHeight = rpc.blockHeight + 150;
-    return buildUnsignedTransaction({ payer: user });
-  };
-  harness.server.use(...rpc.handlers(RPC_A), ...rpc.handlers(RPC_B));
-  await harness.app.services.trading.updateSettings(OWNER, { mode: 'live' });
-  return { harness, pub, dataDir };
-}
-
-async function liveBuy(t: TradingHarness, s: string) {
-  const svc = t.app.services.trading;
-  const plan = await svc.prepareBuy(OWNER, args(s));
-  expect(plan.mode).toBe('live');
-  return svc.buy(OWNER, String(ADMIN), plan);
-}
 
 const trades = (t: TradingHarness) => t.app.services.db.prepare('SELECT side, reason, signature FROM trades ORDER BY id').all() as { side: string; reason: string; signature: string | null }[];
 

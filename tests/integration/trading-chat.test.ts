@@ -371,6 +371,7 @@ describe('live sells', () => {
       return buildUnsignedTransaction({ payer: user });
     };
     h.server.use(...rpc.handlers(RPC));
+    rpc.swapsFrom(h.market);
     return rpc;
   }
 

@@ -29,6 +29,8 @@ import { createHttpServer, listen } from './ops/http.js';
 import { Notices } from './core/notices.js';
 import { buildTrading } from './trading/build.js';
 import { tradingStatus } from './trading/status.js';
+import { buildCluster } from './cluster/build.js';
+import { clusterStatus } from './cluster/status.js';
 
 /**
  * The composition root: the only place that builds services and wires them together.
@@ -86,11 +88,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // Services are referenced by the scheduler before the object exists; the getter closes that loop.
   let trading;
+  let cluster;
   const notices = new Notices(db, clock, log.child({ module: 'notices' }));
   const audit = new AuditLog(db, clock);
   const lockdown = new Lockdown(db, clock);
+  const roles = new Roles(db, config.admins, clock);
   try {
     trading = buildTrading({ db, clock, log, config, lockdown, audit, notices, owner: opts.jobs !== false });
+    cluster = buildCluster({ db, clock, log, config, lockdown, audit, notices, roles });
   } catch (err) {
     db.close();
     throw err;
@@ -104,7 +109,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     clock,
     log,
     db,
-    roles: new Roles(db, config.admins, clock),
+    roles,
     audit,
     lockdown,
     rateLimiter: config.rateLimit.enabled ? new RateLimiter(config.rateLimit.burst, config.rateLimit.perMinute, clock) : undefined,
@@ -116,10 +121,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     metrics,
     notices,
     trading,
+    cluster,
     channels: () => channels.map((c) => c.info()),
   };
   services.status.register('Access', () => accessStatus(services));
   services.status.register('Trading', () => tradingStatus(services));
+  services.status.register('Cluster', () => clusterStatus(services));
   const dispatcher = new Dispatcher(createChain(handlers), services, new InboundLedger(db, clock));
   let http: Server | undefined;
   let address: AddressInfo | undefined;
@@ -139,6 +146,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
       // Whatever a crash left half-done is settled before anything may buy or sell. Only the
       // process that runs the jobs does this: `jarvis chat` must not touch another's exits.
       if (opts.jobs !== false) await trading.reconcile();
+      // Cluster follow-ups edit the reply that asked for them, in whichever channel that was.
+      cluster?.actions.setEditor(async (userKey, ref, out) => {
+        const channel = channels.find((c) => c.name === parseIdentity(userKey)?.channel);
+        if (!channel?.edit) throw new Error('no running channel that can edit');
+        await channel.edit(ref, out);
+      });
+      if (opts.jobs !== false) cluster?.actions.reconcile();
       for (const c of channels) {
         await c.start(dispatcher.dispatch);
         // Owners and admins granted from chat get the admin menu (those granted later: after a restart).
@@ -175,6 +189,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         const left = Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0));
         await scheduler.stop(left);
         await trading.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0)));
+        await cluster?.actions.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0)));
         await notices.close();
         if (http) {
           http.closeAllConnections();

@@ -111,6 +111,7 @@ const envSchema = z.object({
   CLUSTER_CACHE_SEC: int(0, 300).default(5),
   CLUSTER_CONFIRM_TTL_SEC: int(10, 3_600).default(60),
   CLUSTER_TASK_TIMEOUT_SEC: int(5, 3_600).default(120),
+  CLUSTER_TASK_POLL_MS: int(20, 60_000).default(1_000),
   CLUSTER_WATCH_CRON: cronExpr.default('* * * * *'),
   CLUSTER_ALERT_CPU_PCT: int(1, 100).default(90),
   CLUSTER_ALERT_MEM_PCT: int(1, 100).default(90),
@@ -198,6 +199,8 @@ export interface ClusterConfig {
   cacheMs: number;
   confirmTtlMs: number;
   taskTimeoutMs: number;
+  /** Between reads of a running task's status (and of a rebooting node's). */
+  taskPollMs: number;
   watchCron: string;
   alert: { cpuPct: number; memPct: number; diskPct: number; clearMarginPct: number };
 }
@@ -270,6 +273,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
               cacheMs: e.CLUSTER_CACHE_SEC * 1000,
               confirmTtlMs: e.CLUSTER_CONFIRM_TTL_SEC * 1000,
               taskTimeoutMs: e.CLUSTER_TASK_TIMEOUT_SEC * 1000,
+              taskPollMs: e.CLUSTER_TASK_POLL_MS,
               watchCron: e.CLUSTER_WATCH_CRON,
               alert: { cpuPct: e.CLUSTER_ALERT_CPU_PCT, memPct: e.CLUSTER_ALERT_MEM_PCT, diskPct: e.CLUSTER_ALERT_DISK_PCT, clearMarginPct: e.CLUSTER_ALERT_CLEAR_MARGIN_PCT },
             }

@@ -23,6 +23,8 @@ export interface Channel {
   info(): ChannelInfo;
   /** For messages nobody asked for (alerts, job reports). */
   send(chatId: string, out: Outbound): Promise<SentRef | undefined>;
+  /** Edits a message sent earlier (a follow-up that outlives the update that asked for it). */
+  edit?(ref: SentRef, out: Outbound): Promise<void>;
   /** The command list for the channel's own menu (Telegram's setMyCommands). */
   publishCommands?(commands: { user: { name: string; description: string }[]; admin: { name: string; description: string }[] }, adminUserIds: string[]): Promise<void>;
 }

@@ -58,6 +58,11 @@ export class ConsoleChannel implements Channel {
     return { chatId: CHAT_ID, messageId: String(++this.seq) };
   }
 
+  /** A terminal cannot change what it printed: the new text is printed below. */
+  async edit(_ref: SentRef, out: Outbound): Promise<void> {
+    this.print(out);
+  }
+
   private async handleLine(line: string, dispatch: Dispatch): Promise<void> {
     const text = line.trim();
     if (text === '') {
@@ -76,9 +81,7 @@ export class ConsoleChannel implements Channel {
   private replier(): Replier {
     return {
       send: (out) => this.send(CHAT_ID, out),
-      edit: async (_ref, out) => {
-        this.print(out);
-      },
+      edit: (ref, out) => this.edit(ref, out),
       answerCallback: async (text) => {
         if (text) this.print({ text });
       },

@@ -39,6 +39,10 @@ export class MemoryChannel implements Channel {
     return ref;
   }
 
+  async edit(ref: SentRef, out: Outbound): Promise<void> {
+    if (this.opts.record !== false) this.sent.push({ chatId: ref.chatId, kind: 'edit', out, ref });
+  }
+
   /** Runs one message through the chain; resolves with what was sent in answer to it. */
   async inject(inbound: Inbound): Promise<MemorySent[]> {
     if (!this.dispatch) throw new Error('memory channel is not started');

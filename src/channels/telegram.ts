@@ -134,6 +134,10 @@ export class TelegramChannel implements Channel {
     return this.replier(chatId).send(out);
   }
 
+  async edit(ref: SentRef, out: Outbound): Promise<void> {
+    return this.replier(ref.chatId).edit(ref, out);
+  }
+
   async publishCommands(
     commands: { user: { name: string; description: string }[]; admin: { name: string; description: string }[] },
     adminUserIds: string[],

@@ -5,6 +5,8 @@
  * chats, and the token is a key to the whole cluster.
  */
 
+import { UserError } from '../core/errors.js';
+
 export type ClusterErrorKind =
   /** Network error, timeout, or 502/503/504 after the retries GETs get; also 595/596, Proxmox's own
    *  "the node behind me did not answer" (an offline cluster node). Try again later. */
@@ -55,4 +57,12 @@ export class ClusterError extends Error {
 
 export function isClusterError(err: unknown): err is ClusterError {
   return err instanceof ClusterError;
+}
+
+/**
+ * A Proxmox failure as something a handler can show: ClusterError's one sentence becomes a
+ * UserError; anything else passes through to the error boundary (logged, with a reference).
+ */
+export function phraseClusterError(err: unknown): unknown {
+  return err instanceof ClusterError ? new UserError(err.userMessage) : err;
 }

@@ -60,8 +60,6 @@ export const CLUSTER_ACTIONS: readonly ClusterActionSpec[] = [
   { action: 'status', words: ['status', 'state', 'health'], tier: 'green', target: 'cluster', privilege: 'Sys.Audit, VM.Audit', summary: 'Nodes and guests with CPU, memory, disk and uptime.' },
   { action: 'list', words: ['list', 'ls', 'vms', 'guests', 'nodes'], tier: 'green', target: 'cluster', privilege: 'VM.Audit', summary: 'List nodes, VMs and containers.' },
   { action: 'show', words: ['show', 'info', 'details'], tier: 'green', target: 'guest', privilege: 'VM.Audit', summary: 'One guest or node in detail.' },
-  { action: 'config', words: ['config', 'config read', 'config show', 'show config', 'config get'], tier: 'green', target: 'guest', privilege: 'VM.Audit', summary: "Read a guest's configuration (never change it)." },
-  { action: 'tasks', words: ['tasks', 'task', 'task status'], tier: 'green', target: 'cluster', privilege: 'Sys.Audit', summary: 'Recent and running Proxmox tasks.' },
   { action: 'storage', words: ['storage', 'storages'], tier: 'green', target: 'cluster', privilege: 'Datastore.Audit', summary: 'Storage use per node.' },
 
   // YELLOW: graceful power actions on one guest.

@@ -13,6 +13,8 @@ export interface Job {
   description: string;
   /** When to run, from config; `missed` decides what happens to a run missed while the daemon was down. */
   schedule(config: Config): { cron: string; missed: 'skip' | 'run-once' };
+  /** False when its module is not configured: the job is not scheduled at all (default true). */
+  enabled?(config: Config): boolean;
   /** Runs every few seconds: only its latest successful run is kept in job_runs (failures are all kept). */
   quiet?: boolean;
   /** Returns a short summary for the run record. Should honour the signal on shutdown. */
@@ -56,6 +58,7 @@ export class Scheduler {
   ) {
     for (const job of jobs) {
       if (this.entries.has(job.name)) throw new Error(`two jobs are named ${job.name}`);
+      if (job.enabled && !job.enabled(deps.config)) continue;
       const { cron: expr, missed } = job.schedule(deps.config);
       if (!cron.validate(expr)) throw new Error(`job ${job.name}: "${expr}" is not a valid cron expression`);
       this.entries.set(job.name, { job, cron: expr, missed });

@@ -15,6 +15,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { ChannelInfo } from '../channels/channel.js';
 import type { Notices } from './notices.js';
 import type { TradingService } from '../trading/service.js';
+import type { ClusterService } from '../cluster/service.js';
 
 /** Everything handlers, flows and jobs may use. Built once, in src/app.ts. */
 export interface Services {
@@ -38,6 +39,8 @@ export interface Services {
   /** Messages nobody asked for, delivered after the change they report commits. */
   readonly notices: Notices;
   readonly trading: TradingService;
+  /** Absent until PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET are set. */
+  readonly cluster?: ClusterService;
   /** The channels that are running and their state. */
   channels(): ChannelInfo[];
 }

@@ -13,8 +13,7 @@ import {
 const EXPECTED: Record<string, Tier> = {
   // green
   status: 'green', state: 'green', health: 'green', list: 'green', ls: 'green', vms: 'green', guests: 'green', nodes: 'green',
-  show: 'green', info: 'green', details: 'green', config: 'green', 'config read': 'green', 'config show': 'green',
-  'show config': 'green', 'config get': 'green', tasks: 'green', task: 'green', 'task status': 'green', storage: 'green', storages: 'green',
+  show: 'green', info: 'green', details: 'green', storage: 'green', storages: 'green',
   // yellow
   start: 'yellow', 'power on': 'yellow', shutdown: 'yellow', 'shut down': 'yellow', reboot: 'yellow', restart: 'yellow',
   suspend: 'yellow', pause: 'yellow', resume: 'yellow', unpause: 'yellow', unsuspend: 'yellow',

@@ -8,8 +8,8 @@ import type { Role } from '../access/roles.js';
 import type { ClusterConfig } from '../config.js';
 import { UserError } from '../core/errors.js';
 import { formatDuration } from '../core/render.js';
-import { isClusterError } from './errors.js';
-import { guestLabel, kindLabel } from './format.js';
+import { isClusterError, phraseClusterError } from './errors.js';
+import { afterColon, guestLabel, kindLabel } from './format.js';
 import { guestActionSupported, type GuestAction, type GuestKind, type NodeAction, type ProxmoxClient } from './proxmox.js';
 import type { ClusterReads } from './reads.js';
 import type { ClusterAction, ClusterStore } from './store.js';
@@ -110,7 +110,9 @@ export class ClusterActions {
       this.record(actor.key, c.action, c.tier, what, 'refused', 'lockdown');
       throw new UserError('Refused: Jarvis is in lockdown, so no cluster power action runs. Reads still work. An admin can lift it with /lockdown off.');
     }
-    const resolved = target.kind === 'node' ? await this.resolveNode(target.node) : await this.resolveGuest(target.vmid, target.hint, c);
+    const resolved = await (target.kind === 'node' ? this.resolveNode(target.node) : this.resolveGuest(target.vmid, target.hint, c)).catch((err: unknown) => {
+      throw phraseClusterError(err);
+    });
     const now = this.d.clock.now();
     const confirm = c.needsConfirmation;
     // Checked and written with no await in between: two presses cannot both pass the busy check.
@@ -191,10 +193,11 @@ export class ClusterActions {
       else upid = await client.guestAction(a.node, a.kind, a.vmid!, this.guestAction(a), { signal: this.abort.signal });
     } catch (err) {
       // A POST is never retried: without an answer, it may or may not have been carried out.
-      const unsure = !isClusterError(err) || err.kind === 'unreachable';
-      const why = isClusterError(err) ? err.userMessage : 'Jarvis could not send it.';
+      const unsure = !isClusterError(err) || err.mayHaveActed === true;
+      const why = isClusterError(err) ? err.userMessage : 'Jarvis could not tell whether Proxmox got it.';
       if (!isClusterError(err)) this.d.log.error({ err, action: a.id }, 'cluster action failed to send');
-      const text = unsure ? `${capitalise(a.action)} ${actionTarget(a)}: no answer from Proxmox (${why.replace(/\.$/, '')}). It may or may not have happened; check with ${this.lookCommand(a)} before trying again.` : why;
+      const said = afterColon(why);
+      const text = `${capitalise(a.action)} ${actionTarget(a)}: ${unsure ? `${said} Check with ${this.lookCommand(a)}.` : said}`;
       store.finish(a.id, unsure ? 'unknown' : 'failed', why, clock.now());
       this.record(a.actor, a.action, a.tier, actionTarget(a), unsure ? 'unknown' : 'failed', why);
       this.d.reads.invalidate();

@@ -35,6 +35,8 @@ export interface ClusterErrorOptions {
   /** Proxmox's own reason, one line, trimmed and scrubbed of URLs and the token; for logs and for
    *  handlers that want to quote it. Already part of `userMessage` where it helps a person. */
   detail?: string;
+  /** A POST whose answer never came, after the request may have left: it may have been carried out. */
+  mayHaveActed?: boolean;
   cause?: unknown;
 }
 
@@ -43,6 +45,7 @@ export class ClusterError extends Error {
   // `declare`: absent (not undefined) when not given, so logs and inspect stay clean.
   declare readonly status?: number;
   declare readonly detail?: string;
+  declare readonly mayHaveActed?: boolean;
 
   constructor(
     readonly kind: ClusterErrorKind,
@@ -52,6 +55,7 @@ export class ClusterError extends Error {
     super(`proxmox: ${kind}: ${userMessage}`, options.cause === undefined ? undefined : { cause: options.cause });
     if (options.status !== undefined) this.status = options.status;
     if (options.detail !== undefined) this.detail = options.detail;
+    if (options.mayHaveActed) this.mayHaveActed = true;
   }
 }
 

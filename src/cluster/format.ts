@@ -29,6 +29,11 @@ export function uptime(seconds: number | undefined): string {
   return seconds === undefined || seconds <= 0 ? '-' : formatDuration(seconds * 1000);
 }
 
+/** A sentence continued after a colon: "The host…" -> "the host…". */
+export function afterColon(sentence: string): string {
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
+}
+
 function cpu(c: number | undefined): string {
   return c === undefined ? '?' : `${Math.round(c * 100)}%`;
 }

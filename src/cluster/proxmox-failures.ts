@@ -127,6 +127,7 @@ export function unreachableError(last: Attempt, tries: number, method: 'GET' | '
   }
   return new ClusterError('unreachable', userMessage, {
     ...(status !== undefined ? { status } : {}),
+    ...(userMessage.endsWith(maybeDone) && maybeDone ? { mayHaveActed: true } : {}),
     cause: new Error(`${what} (${tries} attempt${tries === 1 ? '' : 's'})`),
   });
 }

@@ -9,6 +9,7 @@ import { isClusterError } from './errors.js';
 import type { ProxmoxClient } from './proxmox.js';
 import type { ClusterStore } from './store.js';
 import { diffCluster, type AlertChange } from './watch.js';
+import { afterColon } from './format.js';
 
 /**
  * The cluster watch: reads nodes and guests, works out what changed (watch.ts), and in one
@@ -48,7 +49,7 @@ export class ClusterWatcher {
       [nodes, guests] = await Promise.all([client.resources('node', { signal }), client.resources('vm', { signal })]);
     } catch (err) {
       if (!isClusterError(err)) throw err;
-      const raised = this.apply([{ key: UNREACHABLE, detail: 'Proxmox API unreachable', message: `Jarvis cannot read the Proxmox cluster: ${err.userMessage}` }], [], undefined);
+      const raised = this.apply([{ key: UNREACHABLE, detail: 'Proxmox API unreachable', message: `Jarvis cannot read the Proxmox cluster: ${afterColon(err.userMessage)}` }], [], undefined);
       return { nodes: 0, guests: 0, raised, cleared: [] };
     }
     const alerts = store.alerts();

@@ -99,6 +99,12 @@ export class ClusterService {
     });
   }
 
+  /** Forgets finished power actions older than `before` (the audit log keeps their record). */
+  prune(before: number): number {
+    this.d.store.expireDue(this.d.clock.now());
+    return this.d.store.prune(before);
+  }
+
   storage(): Promise<StorageResource[]> {
     return this.phrased(async () => (await this.d.reads.resources('storage')).sort((a, b) => a.node.localeCompare(b.node) || a.storage.localeCompare(b.storage)));
   }

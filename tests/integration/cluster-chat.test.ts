@@ -235,6 +235,21 @@ describe('restarts', () => {
   });
 });
 
+describe('upkeep', () => {
+  it('maintenance forgets finished actions after 30 days; the audit log keeps them', async () => {
+    h = await makeClusterHarness();
+    await h.say(ADMIN, '/vm 101 start');
+    await h.settle();
+    const count = () => (h!.app.services.db.prepare('SELECT COUNT(*) AS n FROM cluster_actions').get() as { n: number }).n;
+    expect(count()).toBe(1);
+    h.clock.advance(31 * 86_400_000);
+    const maintenance = (await import('../../jobs/maintenance.js')).default;
+    expect(await maintenance.run(h.app.services, new AbortController().signal)).toMatch(/cluster_actions=1/);
+    expect(count()).toBe(0);
+    expect(h.audit().map((a) => a.outcome)).toEqual(['sent', 'ok']);
+  });
+});
+
 describe('not configured', () => {
   it('every cluster command says how to set it up', async () => {
     const { makeHarness } = await import('../support/app-harness.js');

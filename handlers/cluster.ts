@@ -63,8 +63,14 @@ async function carryOut(ctx: Ctx, plan: Plan, progressIn?: SentRef): Promise<voi
     return;
   }
   let ref = progressIn;
-  if (ref) await ctx.edit(ref, plan.progress);
-  else ref = await ctx.reply(plan.progress);
+  try {
+    if (ref) await ctx.edit(ref, plan.progress);
+    else ref = await ctx.reply(plan.progress);
+  } catch (err) {
+    // Nothing was sent to Proxmox yet: end the claimed action rather than leave it blocking the guest.
+    cluster.actions.abandon(plan.action, 'the progress reply could not be delivered, so nothing was sent');
+    throw err;
+  }
   await cluster.actions.execute(plan.action, ref);
 }
 
@@ -112,7 +118,9 @@ async function clusterCommand(ctx: Ctx, args: string): Promise<void> {
     await ctx.reply(storageText(await cluster.storage()));
     return;
   }
-  if (c.known && c.tier !== 'black') throw new UserError(`Say which guest or node: /vm <vmid> ${c.input}, /ct <vmid> ${c.input} or /node <name> ${c.input}.`);
+  if (c.known && c.tier !== 'black') {
+    throw new UserError(c.target === 'node' ? `Say which node: /node <name> ${c.input.replace(/\b(node|host)\b/g, '').trim()}.` : `Say which guest: /vm <vmid> ${c.input} or /ct <vmid> ${c.input}.`);
+  }
   await cluster.actions.plan(actor(ctx), undefined, args);
 }
 

@@ -31,6 +31,8 @@ import { buildTrading } from './trading/build.js';
 import { tradingStatus } from './trading/status.js';
 import { buildCluster } from './cluster/build.js';
 import { clusterStatus } from './cluster/status.js';
+import { buildMemory } from './memory/build.js';
+import { memoryStatus } from './memory/status.js';
 
 /**
  * The composition root: the only place that builds services and wires them together.
@@ -89,13 +91,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Services are referenced by the scheduler before the object exists; the getter closes that loop.
   let trading;
   let cluster;
+  let memory;
   const notices = new Notices(db, clock, log.child({ module: 'notices' }));
   const audit = new AuditLog(db, clock);
   const lockdown = new Lockdown(db, clock);
   const roles = new Roles(db, config.admins, clock);
   try {
     trading = buildTrading({ db, clock, log, config, lockdown, audit, notices, owner: opts.jobs !== false });
-    cluster = buildCluster({ db, clock, log, config, lockdown, audit, notices, roles });
+    cluster = buildCluster({ db, clock, log, config, lockdown, audit, notices, roles, owner: opts.jobs !== false });
+    memory = buildMemory({ db, clock, log, config });
   } catch (err) {
     db.close();
     throw err;
@@ -122,11 +126,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     notices,
     trading,
     cluster,
+    memory,
     channels: () => channels.map((c) => c.info()),
   };
   services.status.register('Access', () => accessStatus(services));
   services.status.register('Trading', () => tradingStatus(services));
   services.status.register('Cluster', () => clusterStatus(services));
+  services.status.register('Memory', () => memoryStatus(services));
   const dispatcher = new Dispatcher(createChain(handlers), services, new InboundLedger(db, clock));
   let http: Server | undefined;
   let address: AddressInfo | undefined;
@@ -191,6 +197,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
         await trading.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0)));
         await cluster?.actions.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0)));
         await notices.close();
+        // Recalls not yet written (last recalled, short memories' expiry) go in before the file closes.
+        memory.close();
         if (http) {
           http.closeAllConnections();
           await new Promise<void>((r) => http!.close(() => r()));

@@ -49,19 +49,29 @@ export interface ClusterActionsDeps {
   lockdown: Lockdown;
   audit: AuditLog;
   notices: Notices;
+  /** Only the daemon sends power actions: it follows them, and reconciles them after a crash. */
+  owner: boolean;
 }
 
-const VERBS: Record<string, [doing: string, done: string]> = {
-  start: ['Starting', 'started'],
-  shutdown: ['Shutting down', 'shut down'],
-  reboot: ['Rebooting', 'rebooted'],
-  suspend: ['Suspending', 'suspended'],
-  resume: ['Resuming', 'resumed'],
-  stop: ['Hard-stopping', 'stopped'],
-  reset: ['Resetting', 'reset'],
-  'node reboot': ['Rebooting', 'rebooted and back online'],
-  'node shutdown': ['Shutting down', 'shut down'],
+const VERBS: Record<string, [doing: string, done: string, imperative: string]> = {
+  start: ['Starting', 'started', 'Start'],
+  shutdown: ['Shutting down', 'shut down', 'Shut down'],
+  reboot: ['Rebooting', 'rebooted', 'Reboot'],
+  suspend: ['Suspending', 'suspended', 'Suspend'],
+  resume: ['Resuming', 'resumed', 'Resume'],
+  stop: ['Hard-stopping', 'stopped', 'Stop'],
+  reset: ['Resetting', 'reset', 'Reset'],
+  'node reboot': ['Rebooting', 'rebooted and back online', 'Reboot'],
+  'node shutdown': ['Shutting down', 'shut down', 'Shut down'],
 };
+
+/** "Reboot", "Shut down": the action as a command, for prompts and failure replies. */
+function imperative(action: string): string {
+  return VERBS[action]?.[2] ?? capitalise(action);
+}
+
+/** How long to follow a node power command: a real server often takes minutes to come back. */
+const NODE_FOLLOW_MIN_MS = 10 * 60_000;
 
 const TIER_NAME: Record<Tier, string> = { green: 'GREEN', yellow: 'YELLOW', red: 'RED', black: 'BLACK' };
 
@@ -102,17 +112,19 @@ export class ClusterActions {
     if (!target) throw new UserError('Say which guest or node: /vm <vmid> <action>, /ct <vmid> <action> or /node <name> <action>.');
     if (c.target === 'node' && target.kind !== 'node') throw new UserError('That acts on a whole node: use /node <name> reboot or /node <name> shutdown.');
     if (c.target !== 'node' && target.kind === 'node') throw new UserError(`A node can only be rebooted or shut down: /node ${target.node} reboot.`);
-    if (!tierAllows(c.tier, actor.role)) {
-      this.record(actor.key, c.action, c.tier, what, 'denied', `role ${actor.role}`);
-      throw new UserError(`Only admins may ${c.action.replace(/^node /, '')} ${what} (${TIER_NAME[c.tier]} tier).`);
-    }
-    if (this.d.lockdown.isOn()) {
-      this.record(actor.key, c.action, c.tier, what, 'refused', 'lockdown');
-      throw new UserError('Refused: Jarvis is in lockdown, so no cluster power action runs. Reads still work. An admin can lift it with /lockdown off.');
-    }
+    if (!this.d.owner) throw new UserError('Power actions run only in the daemon (Telegram, or its own console), so their outcome is always followed; this `jarvis chat` session can read.');
     const resolved = await (target.kind === 'node' ? this.resolveNode(target.node) : this.resolveGuest(target.vmid, target.hint, c)).catch((err: unknown) => {
       throw phraseClusterError(err);
     });
+    const named = actionTarget(resolved);
+    if (!tierAllows(c.tier, actor.role)) {
+      this.record(actor.key, c.action, c.tier, named, 'denied', `role ${actor.role}`);
+      throw new UserError(`Only admins may ${c.action.replace(/^node /, '')} ${named} (${TIER_NAME[c.tier]} tier).`);
+    }
+    if (this.d.lockdown.isOn()) {
+      this.record(actor.key, c.action, c.tier, named, 'refused', 'lockdown');
+      throw new UserError('Refused: Jarvis is in lockdown, so no cluster power action runs. Reads still work. An admin can lift it with /lockdown off.');
+    }
     const now = this.d.clock.now();
     const confirm = c.needsConfirmation;
     // Checked and written with no await in between: two presses cannot both pass the busy check.
@@ -124,8 +136,8 @@ export class ClusterActions {
           chatId: actor.chatId,
           node: resolved.node,
           kind: resolved.kind,
-          vmid: resolved.vmid,
-          name: resolved.name,
+          vmid: resolved.vmid ?? undefined,
+          name: resolved.name ?? undefined,
           action: c.action,
           tier: c.tier as 'yellow' | 'red',
           state: confirm ? 'confirming' : 'sending',
@@ -141,7 +153,7 @@ export class ClusterActions {
       step: 'confirm',
       action,
       confirmLabel: `Yes, ${verb} ${action.kind === 'node' ? `node ${action.node}` : `${kindLabel(action.kind)} ${action.vmid}`}`,
-      prompt: `${capitalise(verb)} ${actionTarget(action)}? ${c.summary} This is a RED action. Confirm within ${formatDuration(this.d.config.confirmTtlMs)}.`,
+      prompt: `${imperative(action.action)} ${actionTarget(action)}? ${c.summary} This is a RED action. Confirm within ${formatDuration(this.d.config.confirmTtlMs)}.`,
     };
   }
 
@@ -172,6 +184,11 @@ export class ClusterActions {
     return { step: 'send', action, progress: this.progress(action) };
   }
 
+  /** The progress reply could not be delivered, so nothing was sent: the claimed action ends here. */
+  abandon(a: ClusterAction, why: string): void {
+    if (this.d.store.finish(a.id, 'failed', why, this.d.clock.now())) this.record(a.actor, a.action, a.tier, actionTarget(a), 'failed', why);
+  }
+
   /** The asker pressed Cancel. */
   cancel(actor: Actor, id: number): string {
     const a = this.pending(actor, id);
@@ -197,7 +214,7 @@ export class ClusterActions {
       const why = isClusterError(err) ? err.userMessage : 'Jarvis could not tell whether Proxmox got it.';
       if (!isClusterError(err)) this.d.log.error({ err, action: a.id }, 'cluster action failed to send');
       const said = afterColon(why);
-      const text = `${capitalise(a.action)} ${actionTarget(a)}: ${unsure ? `${said} Check with ${this.lookCommand(a)}.` : said}`;
+      const text = `${imperative(a.action)} ${actionTarget(a)}: ${unsure ? `${said} Check with ${this.lookCommand(a)}.` : said}`;
       store.finish(a.id, unsure ? 'unknown' : 'failed', why, clock.now());
       this.record(a.actor, a.action, a.tier, actionTarget(a), unsure ? 'unknown' : 'failed', why);
       this.d.reads.invalidate();
@@ -269,20 +286,20 @@ export class ClusterActions {
     if (busy) throw new UserError(`${capitalise(actionTarget(busy))} already has an action in progress (${busy.action}, asked ${formatDuration(this.d.clock.now() - busy.createdAt)} ago). Wait for it to finish.`);
   }
 
-  private async resolveGuest(vmid: number, hint: GuestKind | undefined, c: ClusterActionClass): Promise<{ node: string; kind: GuestKind; vmid: number; name?: string }> {
+  private async resolveGuest(vmid: number, hint: GuestKind | undefined, c: ClusterActionClass): Promise<{ node: string; kind: GuestKind; vmid: number; name: string | null }> {
     const g = (await this.d.reads.resources('vm')).find((x) => x.vmid === vmid);
     if (!g) throw new UserError(`There is no VM or container ${vmid} on the cluster (or the API token may not see it).`);
     if (hint && g.type !== hint) throw new UserError(`${vmid} is a ${g.type === 'qemu' ? 'VM' : 'container'}: use /${g.type === 'qemu' ? 'vm' : 'ct'} ${vmid} ${c.input}.`);
     if (c.guestAction && !guestActionSupported(g.type, c.guestAction)) {
       throw new UserError(c.guestAction === 'reset' ? 'Containers have no reset in Proxmox; use reboot, or stop and then start.' : 'Jarvis does not suspend or resume containers: Proxmox marks that as experimental.');
     }
-    return { node: g.node, kind: g.type, vmid: g.vmid, name: g.name };
+    return { node: g.node, kind: g.type, vmid: g.vmid, name: g.name ?? null };
   }
 
-  private async resolveNode(node: string): Promise<{ node: string; kind: 'node'; vmid?: undefined; name?: undefined }> {
+  private async resolveNode(node: string): Promise<{ node: string; kind: 'node'; vmid: null; name: null }> {
     const n = (await this.d.reads.resources('node')).find((x) => x.node === node);
     if (!n) throw new UserError(`There is no node called ${node} in the cluster.`);
-    return { node: n.node, kind: 'node' };
+    return { node: n.node, kind: 'node', vmid: null, name: null };
   }
 
   private guestAction(a: ClusterAction): GuestAction {
@@ -341,7 +358,7 @@ export class ClusterActions {
   /** A node answers a power command with nothing: watch it go offline (and, for a reboot, return). */
   private async waitForNode(a: ClusterAction): Promise<{ done: true; ok: true } | { done: false }> {
     const { config, client } = this.d;
-    const polls = Math.floor(config.taskTimeoutMs / config.taskPollMs) + 1;
+    const polls = Math.floor(Math.max(config.taskTimeoutMs, NODE_FOLLOW_MIN_MS) / config.taskPollMs) + 1;
     let wentDown = false;
     for (let i = 0; i < polls; i++) {
       this.abort.signal.throwIfAborted();

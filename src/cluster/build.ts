@@ -15,10 +15,14 @@ import { ClusterWatcher } from './watcher.js';
 import { ClusterService } from './service.js';
 
 /** Builds the cluster module from config; undefined (and /cluster says how to set it up) when not configured. */
-export function buildCluster(deps: { db: Db; clock: Clock; log: Logger; config: Config; lockdown: Lockdown; audit: AuditLog; notices: Notices; roles: Roles }): ClusterService | undefined {
+export function buildCluster(deps: { db: Db; clock: Clock; log: Logger; config: Config; lockdown: Lockdown; audit: AuditLog; notices: Notices; roles: Roles; owner?: boolean }): ClusterService | undefined {
   const c = deps.config.cluster;
   if (!c) return undefined;
   const log = deps.log.child({ module: 'cluster' });
+  const host = new URL(c.url).hostname;
+  if (c.url.startsWith('http://') && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+    log.warn('PROXMOX_URL is http://: the API token crosses the network unencrypted. Use https:// with PROXMOX_CA_FILE or PROXMOX_FINGERPRINT.');
+  }
   const client = new ProxmoxClient({
     baseUrl: c.url,
     tokenId: c.tokenId,
@@ -32,7 +36,7 @@ export function buildCluster(deps: { db: Db; clock: Clock; log: Logger; config: 
   });
   const store = new ClusterStore(deps.db);
   const reads = new ClusterReads(client, deps.clock, c.cacheMs);
-  const actions = new ClusterActions({ client, reads, store, clock: deps.clock, log, config: c, lockdown: deps.lockdown, audit: deps.audit, notices: deps.notices });
+  const actions = new ClusterActions({ client, reads, store, clock: deps.clock, log, config: c, lockdown: deps.lockdown, audit: deps.audit, notices: deps.notices, owner: deps.owner !== false });
   const watcher = new ClusterWatcher({ client, store, db: deps.db, clock: deps.clock, log, config: c, notices: deps.notices, roles: deps.roles });
   return new ClusterService({ client, reads, store, clock: deps.clock, log, config: c, actions, watcher });
 }

@@ -18,7 +18,7 @@ export function overviewCard(o: Overview): Outbound {
   const text: Span[] = [
     bold(`Cluster: ${online} of ${o.nodes.length} node${o.nodes.length === 1 ? '' : 's'} online`),
     plain(`\n${o.nodes.map(nodeLine).join('\n')}`),
-    plain(`\nVMs: ${c.vmRunning} running, ${c.vmStopped} stopped · Containers: ${c.ctRunning} running, ${c.ctStopped} stopped`),
+    plain(`\nVMs: ${c.vmRunning} running, ${c.vmStopped} stopped · Containers: ${c.ctRunning} running, ${c.ctStopped} stopped${c.unknown ? ` · ${c.unknown} unknown (node offline)` : ''}`),
   ];
   if (o.emptyHint) text.push(plain(`\n${o.emptyHint}`));
   if (o.alerts.length) text.push(plain(`\nAlerts: ${o.alerts.map((a) => a.detail).join('; ')}`));

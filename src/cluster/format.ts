@@ -31,7 +31,8 @@ export function uptime(seconds: number | undefined): string {
 
 /** A sentence continued after a colon: "The host…" -> "the host…". */
 export function afterColon(sentence: string): string {
-  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
+  // Only ordinary sentence openers lose their capital; names (Proxmox, VM 101) keep it.
+  return /^(The|A|An|This|That|There|It|No|Only|Some|Jarvis could)\b/.test(sentence) ? sentence.charAt(0).toLowerCase() + sentence.slice(1) : sentence;
 }
 
 function cpu(c: number | undefined): string {
@@ -50,12 +51,18 @@ export interface GuestCounts {
   vmStopped: number;
   ctRunning: number;
   ctStopped: number;
+  /** On an offline node: neither running nor stopped as far as anyone can tell. */
+  unknown: number;
 }
 
 export function countGuests(guests: readonly GuestResource[]): GuestCounts {
-  const c: GuestCounts = { vmRunning: 0, vmStopped: 0, ctRunning: 0, ctStopped: 0 };
+  const c: GuestCounts = { vmRunning: 0, vmStopped: 0, ctRunning: 0, ctStopped: 0, unknown: 0 };
   for (const g of guests) {
     if (g.template) continue;
+    if (g.status === 'unknown') {
+      c.unknown++;
+      continue;
+    }
     const running = g.status === 'running' || g.status === 'paused';
     if (g.type === 'qemu') running ? c.vmRunning++ : c.vmStopped++;
     else running ? c.ctRunning++ : c.ctStopped++;

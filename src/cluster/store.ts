@@ -114,7 +114,8 @@ export class ClusterStore {
       inState: db.prepare('SELECT * FROM cluster_actions WHERE state = ? ORDER BY id'),
       recentOn: db.prepare(
         `SELECT COUNT(*) AS n FROM cluster_actions
-         WHERE node = @node AND vmid IS @vmid AND state IN ('sending', 'running', 'done', 'unknown') AND updated_at >= @since`,
+         WHERE node = @node AND (vmid IS @vmid OR kind = 'node') AND state IN ('sending', 'running', 'done', 'unknown')
+           AND action IN ('shutdown', 'reboot', 'suspend', 'stop', 'reset', 'node reboot', 'node shutdown') AND updated_at >= @since`,
       ),
       inFlightOn: db.prepare(
         `SELECT * FROM cluster_actions WHERE node = @node AND vmid IS @vmid AND state IN ('sending', 'running') ORDER BY id DESC LIMIT 1`,
@@ -182,7 +183,7 @@ export class ClusterStore {
     return r ? toAction(r) : undefined;
   }
 
-  /** Whether Jarvis acted on this guest or node since `since` (its stop is then expected). */
+  /** Whether Jarvis stopped, restarted or paused this guest (or its node) since `since`: its stop is then expected. */
   actedOnSince(node: string, vmid: number | null, since: number): boolean {
     return (this.sql.recentOn.get({ node, vmid, since }) as { n: number }).n > 0;
   }

@@ -1,7 +1,8 @@
 /**
  * How dangerous a cluster command is, and who may run it. Pure data and functions: handlers ask
  * `classifyClusterAction(word)` and `tierAllows(tier, role)` before calling the service, the
- * service re-checks, and docs/commands.md renders CLUSTER_ACTIONS and TIER_POLICY.
+ * service re-checks. docs/cluster.md's tier table was written from CLUSTER_ACTIONS and TIER_POLICY:
+ * change both together.
  *
  * Default deny: a word that is not in the table is BLACK (`known: false`), never "probably a read".
  * A handler may phrase that as "unknown command", but it must not run anything for it. New verbs

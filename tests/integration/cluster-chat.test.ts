@@ -87,8 +87,8 @@ describe('YELLOW actions', () => {
 
   it('a user may not: refused with the tier, audited, nothing sent', async () => {
     h = await makeClusterHarness();
-    expect(await h.say(USER, '/vm 101 start')).toEqual(['Only admins may start VM 101 (YELLOW tier).']);
-    expect(await h.press(USER, 'cl:a:reboot:100')).toMatchObject({ texts: ['Only admins may reboot guest 100 (YELLOW tier).'] });
+    expect(await h.say(USER, '/vm 101 start')).toEqual(['Only admins may start VM 101 (db) on pve1 (YELLOW tier).']);
+    expect(await h.press(USER, 'cl:a:reboot:100')).toMatchObject({ texts: ['Only admins may reboot VM 100 (web) on pve1 (YELLOW tier).'] });
     expect(h.posts()).toEqual([]);
     expect(h.audit().map((a) => [a.action, a.outcome, a.detail])).toEqual([
       ['cluster start', 'denied', 'tier yellow; role user'],
@@ -175,6 +175,7 @@ describe('RED actions need the asker to confirm in time', () => {
   it('a node reboot is RED: confirmed, sent once, followed until the node is back', async () => {
     h = await makeClusterHarness();
     expect((await h.press(USER, 'cl:na:reboot:pve2')).texts).toEqual(['Only admins may reboot node pve2 (RED tier).']);
+    expect(await h.say(ADMIN, '/cluster reboot node')).toEqual(['Say which node: /node <name> reboot.']);
     const [prompt] = await h.say(ADMIN, '/node pve2 reboot');
     expect(prompt).toMatch(/^Reboot node pve2\? Reboot a whole node, and every guest on it with it\./);
     expect(h.lastButtons()![0]![0]!.label).toBe('Yes, reboot node pve2');

@@ -102,3 +102,23 @@ describe('cluster watch', () => {
     expect(await h.seen(ADMIN)).toEqual([]);
   });
 });
+
+describe('cluster watch after Jarvis acts', () => {
+  it('a node Jarvis rebooted does not report its guests as stopped unexpectedly; a start does not hide a later crash', async () => {
+    h = await makeClusterHarness();
+    await watch(h);
+    await h.say(ADMIN, '/node pve1 reboot');
+    await h.press(ADMIN, h.lastButtons()![0]![0]!.data);
+    await h.settle();
+    await h.seen(ADMIN);
+    await watch(h);
+    expect((await h.seen(ADMIN)).filter((t) => /unexpectedly/.test(t))).toEqual([]);
+    await h.say(ADMIN, '/ct 200 start');
+    await h.settle();
+    await watch(h);
+    await h.seen(ADMIN);
+    h.pve.setGuest(200, { status: 'stopped' });
+    await watch(h);
+    expect(await h.seen(ADMIN)).toEqual(['⚠️ CT 200 (dns) on pve2 stopped unexpectedly (it was running).']);
+  });
+});

@@ -77,3 +77,20 @@ describe('config', () => {
     expect(r.errors.join('\n')).not.toContain('short');
   });
 });
+
+describe('cluster config', () => {
+  const base = { PROXMOX_TOKEN_ID: 'jarvis@pve!bot', PROXMOX_TOKEN_SECRET: '5a3e7c1d-0b9f-4e2a-8d6c-1f2e3d4c5b6a' };
+  it('refuses a pinned fingerprint or CA with an http:// URL, and a CA file that is not a certificate', () => {
+    const r = parseConfig({ ...base, PROXMOX_URL: 'http://pve.lan:8006', PROXMOX_FINGERPRINT: 'AB'.repeat(32) });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors.join('\n')).toMatch(/PROXMOX_FINGERPRINT: needs an https:\/\/ PROXMOX_URL/);
+    const notPem = parseConfig({ ...base, PROXMOX_URL: 'https://pve.lan:8006', PROXMOX_CA_FILE: 'package.json' });
+    expect(!notPem.ok && notPem.errors.join('\n')).toMatch(/PROXMOX_CA_FILE: not a readable PEM certificate file/);
+  });
+
+  it('refuses a token id the client would refuse, and never echoes the secret', () => {
+    const r = parseConfig({ ...base, PROXMOX_URL: 'https://pve.lan:8006', PROXMOX_TOKEN_ID: 'jar/vis@pve!bot' });
+    expect(!r.ok && r.errors.join('\n')).toMatch(/PROXMOX_TOKEN_ID: expected USER@REALM!TOKENNAME/);
+    expect(!r.ok && r.errors.join('\n')).not.toContain(base.PROXMOX_TOKEN_SECRET);
+  });
+});

@@ -3,9 +3,8 @@ import type { TradingDeps } from './context.js';
 import type { ExitDesk } from './exits.js';
 import { VenueError } from './errors.js';
 import { shortMint } from './format.js';
-import { evaluate, type TpLeg, type Trigger } from './tpsl.js';
+import { decideMint } from './mint-watch.js';
 import type { TokenPrice } from './venue.js';
-import type { WatchedRow } from './store.js';
 import { WatchedBook } from './watch-book.js';
 
 /**
@@ -30,39 +29,6 @@ export interface TickReport {
 
 export const MINTS_PER_CALL = 49;
 
-export interface Decision {
-  id: number;
-  version: number;
-  /** A sale already waiting for its retry (JSON), if any. */
-  pending: string | null;
-  trigger?: Trigger;
-  high: number;
-  /** The price set a new high for this position. */
-  rose: boolean;
-  price: number;
-}
-
-const planCache = new Map<string, TpLeg[]>();
-function legs(json: string): TpLeg[] {
-  let l = planCache.get(json);
-  if (!l) {
-    l = JSON.parse(json) as TpLeg[];
-    if (planCache.size > 10_000) planCache.clear();
-    planCache.set(json, l);
-  }
-  return l;
-}
-
-/** Decides every position of one mint at one price (SOL per token). Pure; the benchmark measures it. */
-export function decideMint(rows: readonly WatchedRow[], priceSol: number): Decision[] {
-  const out: Decision[] = [];
-  for (const r of rows) {
-    const { trigger, high } = evaluate({ id: r.id, entryPrice: r.entry_price, highPrice: r.high_price, plan: { tp: legs(r.tp), slPct: r.sl_pct, trailing: r.sl_trailing === 1 } }, priceSol);
-    out.push({ id: r.id, version: r.version, pending: r.exit, trigger, high, rose: high > r.high_price, price: priceSol });
-  }
-  return out;
-}
-
 export class TpslMonitor {
   private cursor = 0;
   private readonly watched: WatchedBook;
@@ -74,12 +40,11 @@ export class TpslMonitor {
   async tick(signal?: AbortSignal): Promise<TickReport> {
     const { store, clock, lockdown } = this.d;
     const book = this.watched.refresh();
-    const rows = book.rows;
-    const report: TickReport = { positions: rows.length, mints: 0, priced: 0, missing: 0, batches: 0, triggered: 0, retried: 0, deferred: false, held: 0 };
+    const report: TickReport = { positions: book.positions, mints: 0, priced: 0, missing: 0, batches: 0, triggered: 0, retried: 0, deferred: false, held: 0 };
     const locked = lockdown.isOn();
     // Exits that failed earlier and whose backoff is over go first: a trigger already fired for them.
     if (!locked) {
-      for (const r of rows) {
+      for (const r of book.retrying) {
         if (r.exit === null || r.retry_at === null || r.retry_at > clock.now()) continue;
         if (this.exits.claim(r.id, JSON.parse(r.exit), undefined, r.version)) {
           this.exits.submit(r.id);
@@ -89,6 +54,8 @@ export class TpslMonitor {
     }
     report.mints = book.mints.length;
     if (book.mints.length === 0) return report;
+    // Read once: nearly always empty, so a priced mint costs no statement (500 autocommits were a quarter of a tick).
+    const gapped = new Set(store.sql.gapped.all() as string[]);
     const batches: string[][] = [];
     for (let i = 0; i < book.mints.length; i += MINTS_PER_CALL) batches.push(book.mints.slice(i, i + MINTS_PER_CALL));
     if (this.cursor >= batches.length) this.cursor = 0;
@@ -130,7 +97,7 @@ export class TpslMonitor {
           continue;
         }
         report.priced++;
-        this.priced(mint);
+        if (gapped.has(mint)) store.sql.gapEnd.run(mint);
         mintPrices.set(mint, p / solUsd);
         for (const dcs of decideMint(book.byMint.get(mint)!, p / solUsd)) {
           if (dcs.rose) raised.push({ id: dcs.id, high: dcs.high });
@@ -181,9 +148,5 @@ export class TpslMonitor {
       }
     })();
     notices.kick();
-  }
-
-  private priced(mint: string): void {
-    this.d.store.sql.gapEnd.run(mint);
   }
 }

@@ -194,6 +194,8 @@ export interface Mark {
 
 export class TradingStore {
   readonly sql;
+  /** Wrapped once: every tick writes its marks through it. */
+  private readonly marks: (mintPrices: ReadonlyMap<string, number>, raised: readonly Mark[], at: number) => void;
 
   constructor(readonly db: Db) {
     this.sql = {
@@ -219,7 +221,8 @@ export class TradingStore {
       countOpen: db.prepare("SELECT COUNT(*) AS n FROM positions WHERE user_key = ? AND state IN ('pending', 'open', 'exiting')"),
       watched: db.prepare(`${WATCHED} WHERE state = 'open'`),
       watchedById: db.prepare(`${WATCHED} WHERE id = ? AND state = 'open'`),
-      openVersions: db.prepare("SELECT id, version FROM positions WHERE state = 'open'").raw(),
+      // One string, not 10,000 rows: unchanged since the last tick, it is all a tick reads of the positions.
+      openList: db.prepare("SELECT coalesce(group_concat(id || ':' || version, ','), '') FROM positions WHERE state = 'open'").pluck(),
       heldMints: db.prepare("SELECT DISTINCT mint FROM positions WHERE state IN ('open', 'exiting') ORDER BY mint"),
       open: db.prepare(
         `UPDATE positions SET state = 'open', version = version + 1, cost_lamports = @cost, tokens_bought = @tokens, tokens_left = @tokens,
@@ -250,8 +253,9 @@ export class TradingStore {
       ),
       tradeByExit: db.prepare('SELECT id FROM trades WHERE exit_id = ?'),
       editPlan: db.prepare("UPDATE positions SET tp = @tp, sl_pct = @slPct, sl_trailing = @trailing, version = version + 1, updated_at = @now WHERE id = @id AND state = 'open' AND user_key = @userKey AND exit IS NULL"),
-      raiseHigh: db.prepare("UPDATE positions SET high_price = @high WHERE id = @id AND state IN ('open', 'exiting') AND high_price < @high"),
-      markMint: db.prepare('INSERT INTO mint_prices (mint, price, at) VALUES (@mint, @price, @at) ON CONFLICT(mint) DO UPDATE SET price = excluded.price, at = excluded.at'),
+      // Positional parameters: these two run hundreds of times a tick, and named binding costs more.
+      raiseHigh: db.prepare("UPDATE positions SET high_price = ? WHERE id = ? AND state IN ('open', 'exiting') AND high_price < ?"),
+      markMint: db.prepare('INSERT INTO mint_prices (mint, price, at) VALUES (?, ?, ?) ON CONFLICT(mint) DO UPDATE SET price = excluded.price, at = excluded.at'),
       closedSince: db.prepare("SELECT realized_lamports, cost_lamports FROM positions WHERE user_key = ? AND state = 'closed' AND closed_at >= ?"),
       realizedSince: db.prepare("SELECT COALESCE(SUM(pnl_lamports), 0) AS pnl FROM trades WHERE user_key = ? AND side = 'sell' AND at >= ?"),
       trades: db.prepare('SELECT t.*, p.mint FROM trades t JOIN positions p ON p.id = t.position_id WHERE t.user_key = ? AND t.at >= ? ORDER BY t.id'),
@@ -259,8 +263,13 @@ export class TradingStore {
       gapStart: db.prepare('INSERT INTO price_gaps (mint, missing_since) VALUES (?, ?) ON CONFLICT(mint) DO NOTHING'),
       gapWarned: db.prepare('UPDATE price_gaps SET warned = 1 WHERE mint = ? AND warned = 0'),
       gapEnd: db.prepare('DELETE FROM price_gaps WHERE mint = ?'),
+      gapped: db.prepare('SELECT mint FROM price_gaps').pluck(),
       ownersOf: db.prepare("SELECT DISTINCT user_key, chat_id FROM positions WHERE mint = ? AND state IN ('open', 'exiting')"),
     };
+    this.marks = db.transaction((mintPrices: ReadonlyMap<string, number>, raised: readonly Mark[], at: number) => {
+      for (const [mint, price] of mintPrices) this.sql.markMint.run(mint, price, at);
+      for (const m of raised) if (m.high !== undefined) this.sql.raiseHigh.run(m.high, m.id, m.high);
+    });
   }
 
   settings(userKey: string): Settings {
@@ -320,19 +329,20 @@ export class TradingStore {
 
   /** One tick's marks in one transaction: the price per mint, and only the highs that rose. */
   writeMarks(mintPrices: ReadonlyMap<string, number>, raised: readonly Mark[], at: number): void {
-    this.db.transaction(() => {
-      for (const [mint, price] of mintPrices) this.sql.markMint.run({ mint, price, at });
-      for (const m of raised) if (m.high !== undefined) this.sql.raiseHigh.run({ id: m.id, high: m.high });
-    })();
+    this.marks(mintPrices, raised, at);
   }
 
   watched(): WatchedRow[] {
     return this.sql.watched.all() as WatchedRow[];
   }
 
-  /** [id, version] of every open position, read from an index alone (cheap enough for every tick). */
-  openVersions(): [number, number][] {
-    return this.sql.openVersions.all() as [number, number][];
+  /**
+   * `id:version,id:version,...` of every open position, from an index alone, in index order.
+   * Equal strings mean the same open set at the same versions; a string is far cheaper to get
+   * out of SQLite and compare than one array per row.
+   */
+  openList(): string {
+    return this.sql.openList.get() as string;
   }
 
   watchedById(id: number): WatchedRow | undefined {

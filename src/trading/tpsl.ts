@@ -83,8 +83,27 @@ export type Trigger =
   | { kind: 'sl'; trailing: boolean; stop: number; price: number };
 
 export function stopPrice(p: Pick<Watched, 'entryPrice' | 'highPrice' | 'plan'>): number {
-  const base = p.plan.trailing ? Math.max(p.entryPrice, p.highPrice) : p.entryPrice;
-  return base * (1 - p.plan.slPct / 100);
+  return stopBelow(p.plan.trailing ? Math.max(p.entryPrice, p.highPrice) : p.entryPrice, p.plan.slPct);
+}
+
+/** The stop `slPct`% under `base` (the entry, or the high for a trailing stop). */
+export function stopBelow(base: number, slPct: number): number {
+  return base * (1 - slPct / 100);
+}
+
+/** The price at which a take-profit level `at`% over entry fires. */
+export function levelPrice(entryPrice: number, at: number): number {
+  return entryPrice * (1 + at / 100);
+}
+
+/**
+ * The lowest price at which a level still to do fires (Infinity when none is left). Below it and
+ * above the stop, `evaluate` fires nothing: the monitor skips such positions without calling it.
+ */
+export function firstTakeProfit(entryPrice: number, tp: readonly TpLeg[]): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const l of tp) if (!l.done) first = Math.min(first, levelPrice(entryPrice, l.at));
+  return first;
 }
 
 /**
@@ -99,7 +118,7 @@ export function evaluate(p: Watched, price: number): { trigger?: Trigger; high: 
   const legs: number[] = [];
   let sellPct = 0;
   p.plan.tp.forEach((l, i) => {
-    if (!l.done && price >= p.entryPrice * (1 + l.at / 100)) {
+    if (!l.done && price >= levelPrice(p.entryPrice, l.at)) {
       legs.push(i);
       sellPct += l.sell;
     }

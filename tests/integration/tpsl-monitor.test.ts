@@ -150,6 +150,29 @@ describe('the monitor', () => {
     expect(sells().map((s) => s.reason)).toEqual(['sl']);
   });
 
+  it('a gap ends when the price is back, and a later gap is told again', async () => {
+    const p = await buy(`${MINT_A} 0.5 tp=50 sl=20`);
+    await h.notices(ADMIN);
+    const gaps = () => h.app.services.db.prepare('SELECT mint FROM price_gaps').pluck().all();
+    const gap = async () => {
+      h.market.setPrice(MINT_A, undefined);
+      for (let i = 0; i < 4; i++) {
+        await h.tick();
+        h.clock.advance(4 * 60_000);
+      }
+    };
+    await gap();
+    expect(gaps()).toEqual([MINT_A]);
+    h.market.setPrice(MINT_A, 0.015);
+    await h.tick();
+    expect(gaps()).toEqual([]);
+    await h.tick(); // priced again with no gap open: nothing to end, nothing told
+    await gap();
+    expect(sells()).toHaveLength(0);
+    expect(pos(p.id).state).toBe('open');
+    expect((await h.notices(ADMIN)).filter((n) => /No price for/.test(n))).toHaveLength(2);
+  });
+
   it('a button sell racing the monitor sells once', async () => {
     const p = await buy(`${MINT_A} 0.5 tp=50 sl=20`);
     h.market.setPrice(MINT_A, 0.015 * 0.5);

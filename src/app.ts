@@ -31,8 +31,13 @@ import { buildTrading } from './trading/build.js';
 import { tradingStatus } from './trading/status.js';
 import { buildCluster } from './cluster/build.js';
 import { clusterStatus } from './cluster/status.js';
+import { buildLlm } from './llm/build.js';
+import { Conversation } from './llm/conversation.js';
+import { ChatService } from './llm/chat.js';
+import { llmStatus } from './llm/status.js';
 import { buildMemory } from './memory/build.js';
 import { memoryStatus } from './memory/status.js';
+import { Backups } from './ops/backup/service.js';
 
 /**
  * The composition root: the only place that builds services and wires them together.
@@ -104,6 +109,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     db.close();
     throw err;
   }
+  const llm = buildLlm({ db, clock, log, config });
+  const conversation = new Conversation(db);
   let services!: Services;
   const scheduler = new Scheduler({ db, clock, log: log.child({ module: 'jobs' }), metrics, config, services: () => services }, jobs);
   services = {
@@ -127,11 +134,16 @@ export async function createApp(opts: AppOptions): Promise<App> {
     trading,
     cluster,
     memory,
+    llm,
+    conversation,
+    backups: new Backups({ db, config: config.backup, clock, log: log.child({ module: 'backup' }) }),
+    chat: new ChatService({ llm, conversation, memory, config: config.llm, clock, log: log.child({ module: 'chat' }) }),
     channels: () => channels.map((c) => c.info()),
   };
   services.status.register('Access', () => accessStatus(services));
   services.status.register('Trading', () => tradingStatus(services));
   services.status.register('Cluster', () => clusterStatus(services));
+  services.status.register('AI', () => llmStatus(services));
   services.status.register('Memory', () => memoryStatus(services));
   const dispatcher = new Dispatcher(createChain(handlers), services, new InboundLedger(db, clock));
   let http: Server | undefined;
@@ -198,6 +210,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
         await cluster?.actions.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0)));
         await notices.close();
         // Recalls not yet written (last recalled, short memories' expiry) go in before the file closes.
+        // Memory extraction still running is given what is left of the shutdown time, then dropped.
+        await Promise.race([services.chat.idle(), new Promise((r) => setTimeout(r, Math.max(100, config.shutdownTimeoutMs - (Date.now() - t0))).unref())]);
         memory.close();
         if (http) {
           http.closeAllConnections();

@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { formatIdentity, parseIdentity } from './access/roles.js';
+import { adminList, bool, cronExpr, int, num, url } from './config-fields.js';
+import { llmConfigFrom, llmEnv, type LlmConfig } from './llm/config.js';
+import { backupConfigFrom, backupEnv, type BackupConfig } from './ops/backup-config.js';
 
 /**
  * One zod schema over the environment (plus an optional .env file). Every limit has a default
@@ -10,38 +12,18 @@ import { formatIdentity, parseIdentity } from './access/roles.js';
  * so a mistyped secret is not echoed to the terminal or a log.
  */
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
-  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
-
-const int = (min: number, max: number) =>
-  z.coerce
-    .number({ message: 'expected a whole number' })
-    .int({ message: 'expected a whole number' })
-    .min(min, { message: `expected at least ${min}` })
-    .max(max, { message: `expected at most ${max}` });
-
-const num = (min: number, max: number) =>
-  z.coerce
-    .number({ message: 'expected a number' })
-    .min(min, { message: `expected at least ${min}` })
-    .max(max, { message: `expected at most ${max}` });
-
-const adminList = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-  .refine((list) => list.every((x) => parseIdentity(x) !== undefined), {
-    message: 'expected a comma-separated list of numeric ids like telegram:123,whatsapp:447700900000',
-  })
-  .transform((list) => list.map((x) => formatIdentity(parseIdentity(x)!)));
-
-const url = z.url({ message: 'expected an http(s) URL' }).refine((u) => /^https?:\/\//.test(u), {
-  message: 'expected an http(s) URL',
-});
-
-const cronExpr = z.string().regex(/^(\S+\s+){4,5}\S+$/, { message: 'expected a cron expression like "17 4 * * *"' });
+/** A CA file Jarvis can read, holding at least one PEM certificate. */
+function isPemCertificate(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').includes('-----BEGIN CERTIFICATE-----');
+  } catch {
+    return false;
+  }
+}
 
 const envSchema = z.object({
+  ...llmEnv,
+  ...backupEnv,
   JARVIS_DATA_DIR: z.string().min(1).default('./data'),
   JARVIS_ADMINS: adminList.default([]),
   JARVIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -103,9 +85,9 @@ const envSchema = z.object({
     .default(['https://api.mainnet-beta.solana.com']),
   SOLANA_RESEND_INTERVAL_MS: int(100, 60_000).default(2_000),
   PROXMOX_URL: url.optional(),
-  PROXMOX_TOKEN_ID: z.string().regex(/^[^\s@!]+@[^\s@!]+![A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'expected USER@REALM!TOKENNAME, e.g. jarvis@pve!bot' }).optional(),
+  PROXMOX_TOKEN_ID: z.string().regex(/^[^\s:/!@]+@[^\s@!:/]+![A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected USER@REALM!TOKENNAME, e.g. jarvis@pve!bot' }).optional(),
   PROXMOX_TOKEN_SECRET: z.string().regex(/^[A-Za-z0-9-]{8,}$/, { message: 'expected the token secret (a UUID) shown once when the token was made' }).optional(),
-  PROXMOX_CA_FILE: z.string().min(1).refine((f) => existsSync(f), { message: 'file not found' }).optional(),
+  PROXMOX_CA_FILE: z.string().min(1).refine((f) => existsSync(f), { message: 'file not found' }).refine(isPemCertificate, { message: 'not a readable PEM certificate file' }).optional(),
   PROXMOX_FINGERPRINT: z.string().regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, { message: 'expected a SHA-256 fingerprint, 64 hex digits (colons optional)' }).optional(),
   PROXMOX_TIMEOUT_MS: int(500, 120_000).default(8_000),
   CLUSTER_CACHE_SEC: int(0, 300).default(5),
@@ -117,6 +99,14 @@ const envSchema = z.object({
   CLUSTER_ALERT_MEM_PCT: int(1, 100).default(90),
   CLUSTER_ALERT_DISK_PCT: int(1, 100).default(90),
   CLUSTER_ALERT_CLEAR_MARGIN_PCT: int(0, 50).default(5),
+  MEMORY_SESSION_TTL_HOURS: int(1, 8_760).default(24),
+  MEMORY_SHORT_TTL_DAYS: int(1, 3_650).default(30),
+  MEMORY_RECALL_TOKENS: int(0, 100_000).default(600),
+  MEMORY_MAX_CHARS: int(20, 4_000).default(500),
+  MEMORY_MAX_PER_USER: int(1, 1_000_000).default(2_000),
+  MEMORY_TOUCH_FLUSH_SEC: int(1, 3_600).default(30),
+  MEMORY_CLEANUP_CRON: cronExpr.default('30 3 * * *'),
+  CHAT_RETENTION_DAYS: int(1, 36_500).default(30),
 }).superRefine((e, ctx) => {
   const given = [e.PROXMOX_URL, e.PROXMOX_TOKEN_ID, e.PROXMOX_TOKEN_SECRET].filter((v) => v !== undefined).length;
   if (given > 0 && given < 3) {
@@ -125,6 +115,9 @@ const envSchema = z.object({
     }
   }
   if (e.PROXMOX_CA_FILE && e.PROXMOX_FINGERPRINT) ctx.addIssue({ code: 'custom', path: ['PROXMOX_FINGERPRINT'], message: 'give either PROXMOX_CA_FILE or PROXMOX_FINGERPRINT, not both' });
+  for (const k of ['PROXMOX_CA_FILE', 'PROXMOX_FINGERPRINT'] as const) {
+    if (e[k] && e.PROXMOX_URL && !e.PROXMOX_URL.startsWith('https://')) ctx.addIssue({ code: 'custom', path: [k], message: 'needs an https:// PROXMOX_URL' });
+  }
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -145,6 +138,9 @@ export interface Config {
   trading: TradingConfig;
   /** Absent until PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET are set. */
   cluster?: ClusterConfig;
+  llm: LlmConfig;
+  backup: BackupConfig;
+  memory: MemoryConfig;
   /** Unlocks the live wallet; given at start (env), never stored. */
   masterSecret?: string;
   telegram?: {
@@ -205,6 +201,24 @@ export interface ClusterConfig {
   alert: { cpuPct: number; memPct: number; diskPct: number; clearMarginPct: number };
 }
 
+/** What Jarvis remembers about people (src/memory/): tiers' lifetimes, recall budget, limits. */
+export interface MemoryConfig {
+  /** A session memory lives this long from when it was made. */
+  sessionTtlMs: number;
+  /** A short memory lives this long from when it was made or last recalled. */
+  shortTtlMs: number;
+  /** Recalled memories put into one prompt, at most this many tokens (about 4 characters each). */
+  recallTokens: number;
+  maxChars: number;
+  /** Live memories per person; beyond it explicit ones are refused and extracted ones dropped. */
+  maxPerUser: number;
+  /** Recalls are written back (last recalled, extended expiry) in one transaction this often. */
+  touchFlushMs: number;
+  cleanupCron: string;
+  /** The memory-cleanup job deletes chat turns older than this. */
+  chatRetentionDays: number;
+}
+
 const normalFingerprint = (f: string): string => f.replace(/:/g, '').toUpperCase().replace(/(..)(?!$)/g, '$1:');
 
 const lamports = (sol: number): number => Math.round(sol * 1_000_000_000);
@@ -238,6 +252,18 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       auditRetentionDays: e.JARVIS_AUDIT_RETENTION_DAYS,
       jobs: { maintenance: { cron: e.JARVIS_MAINTENANCE_CRON, missed: e.JARVIS_MAINTENANCE_MISSED } },
       masterSecret: e.JARVIS_MASTER_SECRET,
+      llm: llmConfigFrom(e),
+      backup: backupConfigFrom(e, dataDir),
+      memory: {
+        sessionTtlMs: e.MEMORY_SESSION_TTL_HOURS * 3_600_000,
+        shortTtlMs: e.MEMORY_SHORT_TTL_DAYS * 86_400_000,
+        recallTokens: e.MEMORY_RECALL_TOKENS,
+        maxChars: e.MEMORY_MAX_CHARS,
+        maxPerUser: e.MEMORY_MAX_PER_USER,
+        touchFlushMs: e.MEMORY_TOUCH_FLUSH_SEC * 1000,
+        cleanupCron: e.MEMORY_CLEANUP_CRON,
+        chatRetentionDays: e.CHAT_RETENTION_DAYS,
+      },
       trading: {
         mode: e.TRADING_MODE,
         liveUsers: e.TRADING_LIVE_USERS ?? e.JARVIS_ADMINS,
@@ -314,5 +340,5 @@ export function secretsOf(config: Config): string[] {
       return [];
     }
   });
-  return [config.telegram?.token, config.masterSecret, t.jupiter.apiKey, t.bags?.apiKey, config.cluster?.tokenSecret, ...rpcKeys].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  return [config.telegram?.token, config.masterSecret, t.jupiter.apiKey, t.bags?.apiKey, config.cluster?.tokenSecret, config.llm.claude?.apiKey, config.llm.local?.apiKey, ...rpcKeys].filter((s): s is string => typeof s === 'string' && s.length >= 6);
 }

@@ -16,6 +16,11 @@ import type { ChannelInfo } from '../channels/channel.js';
 import type { Notices } from './notices.js';
 import type { TradingService } from '../trading/service.js';
 import type { ClusterService } from '../cluster/service.js';
+import type { LlmService } from '../llm/service.js';
+import type { Conversation } from '../llm/conversation.js';
+import type { ChatService } from '../llm/chat.js';
+import type { MemoryService } from '../memory/service.js';
+import type { Backups } from '../ops/backup/service.js';
 
 /** Everything handlers, flows and jobs may use. Built once, in src/app.ts. */
 export interface Services {
@@ -41,6 +46,16 @@ export interface Services {
   readonly trading: TradingService;
   /** Absent until PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET are set. */
   readonly cluster?: ClusterService;
+  /** Model calls: routing, budgets, the cost ledger (configured or not: check `llm.configured`). */
+  readonly llm: LlmService;
+  /** Free-text chat turns per person and chat. */
+  readonly conversation: Conversation;
+  /** Answers free text: routed model, recalled memories, streamed reply. */
+  readonly chat: ChatService;
+  /** What Jarvis remembers about each person (tiers, recall, extraction). */
+  readonly memory: MemoryService;
+  /** Online database backups (the nightly job and /backup). */
+  readonly backups: Backups;
   /** The channels that are running and their state. */
   channels(): ChannelInfo[];
 }

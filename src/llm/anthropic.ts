@@ -1,0 +1,88 @@
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { LlmError, type LlmProvider, type LlmRequest, type LlmResult, type LlmUsage } from './types.js';
+
+/**
+ * Claude through the Messages API, streamed. The system prompt is the cached prefix
+ * (`cache_control`), per-turn context follows it uncached. The SDK's own retries are off: the LLM
+ * service decides what is worth retrying and where (the other provider, or once more).
+ */
+
+export interface AnthropicOptions {
+  apiKey: string;
+  baseUrl: string;
+  model: string;
+  timeoutMs: number;
+}
+
+export class AnthropicProvider implements LlmProvider {
+  readonly name = 'claude' as const;
+  readonly model: string;
+  private readonly client: Anthropic;
+  private readonly timeoutMs: number;
+
+  constructor(opts: AnthropicOptions) {
+    this.model = opts.model;
+    this.timeoutMs = opts.timeoutMs;
+    this.client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseUrl, maxRetries: 0, timeout: opts.timeoutMs });
+  }
+
+  async complete(req: LlmRequest): Promise<LlmResult> {
+    const system: Anthropic.TextBlockParam[] = [];
+    if (req.system) system.push({ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } });
+    if (req.context) system.push({ type: 'text', text: req.context });
+    const signal = req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
+    const usage: LlmUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    let text = '';
+    let stopReason: string | undefined;
+    try {
+      const stream = await this.client.messages.create(
+        {
+          model: this.model,
+          max_tokens: req.maxTokens,
+          ...(system.length ? { system } : {}),
+          ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+          messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+          stream: true,
+        },
+        { signal },
+      );
+      for await (const ev of stream) {
+        if (ev.type === 'message_start') {
+          const u = ev.message.usage;
+          usage.inputTokens = u.input_tokens ?? 0;
+          usage.outputTokens = u.output_tokens ?? 0;
+          usage.cacheReadTokens = u.cache_read_input_tokens ?? 0;
+          usage.cacheWriteTokens = u.cache_creation_input_tokens ?? 0;
+        } else if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') {
+          text += ev.delta.text;
+          req.onText?.(ev.delta.text);
+        } else if (ev.type === 'message_delta') {
+          usage.outputTokens = ev.usage.output_tokens ?? usage.outputTokens;
+          stopReason = ev.delta.stop_reason ?? stopReason;
+        }
+      }
+    } catch (err) {
+      throw this.toLlmError(err, req.signal);
+    }
+    return { text, provider: 'claude', model: this.model, usage, ...(stopReason ? { stopReason } : {}) };
+  }
+
+  private toLlmError(err: unknown, caller?: AbortSignal): LlmError {
+    if (err instanceof LlmError) return err;
+    if (err instanceof APIUserAbortError || (err instanceof Error && err.name === 'AbortError')) {
+      if (caller?.aborted) return new LlmError('unavailable', 'The request was stopped.', 'claude', { cause: err });
+      return new LlmError('timeout', `Claude did not finish within ${Math.round(this.timeoutMs / 1000)} s.`, 'claude', { cause: err });
+    }
+    if (err instanceof APIConnectionTimeoutError) return new LlmError('timeout', `Claude did not answer within ${Math.round(this.timeoutMs / 1000)} s.`, 'claude', { cause: err });
+    if (err instanceof APIConnectionError) return new LlmError('unavailable', 'Claude could not be reached.', 'claude', { cause: err });
+    if (err instanceof APIError) {
+      const type = err.type ?? '';
+      if (type === 'overloaded_error' || err.status === 529) return new LlmError('overloaded', 'Claude is overloaded right now.', 'claude', { cause: err });
+      if (err.status === 401 || err.status === 403 || type === 'authentication_error' || type === 'permission_error') return new LlmError('auth', 'Claude refused the API key (check ANTHROPIC_API_KEY).', 'claude', { cause: err });
+      if (err.status === 429 || type === 'rate_limit_error') return new LlmError('rate_limited', 'Claude is rate-limiting Jarvis; try again in a minute.', 'claude', { cause: err });
+      if (err.status === 400 || err.status === 413 || type === 'invalid_request_error') return new LlmError('bad_request', 'Claude could not take that request (it may be too long).', 'claude', { cause: err });
+      return new LlmError('unavailable', `Claude failed (${err.status ?? type ?? 'error'}).`, 'claude', { cause: err });
+    }
+    return new LlmError('bad_response', 'Claude sent an answer Jarvis could not read.', 'claude', { cause: err });
+  }
+}

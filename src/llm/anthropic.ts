@@ -1,5 +1,5 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import { LlmError, type LlmProvider, type LlmRequest, type LlmResult, type LlmUsage } from './types.js';
+import { LlmError, type AgentProvider, type AgentRequest, type AgentResult, type ContentBlock, type LlmProvider, type LlmRequest, type LlmResult, type LlmUsage } from './types.js';
 
 /**
  * Claude through the Messages API, streamed. The system prompt is the cached prefix
@@ -14,7 +14,7 @@ export interface AnthropicOptions {
   timeoutMs: number;
 }
 
-export class AnthropicProvider implements LlmProvider {
+export class AnthropicProvider implements LlmProvider, AgentProvider {
   readonly name = 'claude' as const;
   readonly model: string;
   private readonly client: Anthropic;
@@ -67,6 +67,72 @@ export class AnthropicProvider implements LlmProvider {
     return { text, provider: 'claude', model: this.model, usage, ...(stopReason ? { stopReason } : {}) };
   }
 
+  /**
+   * One step of a tool-using conversation, streamed: text deltas go to onText, tool calls come back
+   * as tool_use blocks with their parsed input. System prompt and tools form the cached prefix
+   * (cache_control on the system block and on the last tool).
+   */
+  async converse(req: AgentRequest): Promise<AgentResult> {
+    const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }];
+    if (req.context) system.push({ type: 'text', text: req.context });
+    const tools: Anthropic.Tool[] = req.tools.map((t, i) => ({
+      name: t.name,
+      description: t.description,
+      input_schema: t.inputSchema as Anthropic.Tool.InputSchema,
+      ...(i === req.tools.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
+    }));
+    const signal = req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
+    const usage: LlmUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const blocks: ({ kind: 'text'; text: string } | { kind: 'tool'; id: string; name: string; json: string })[] = [];
+    let stopReason = 'end_turn';
+    try {
+      const stream = await this.client.messages.create(
+        { model: this.model, max_tokens: req.maxTokens, system, tools, messages: req.messages.map(toAnthropicMessage), stream: true },
+        { signal },
+      );
+      for await (const ev of stream) {
+        if (ev.type === 'message_start') {
+          const u = ev.message.usage;
+          usage.inputTokens = u.input_tokens ?? 0;
+          usage.outputTokens = u.output_tokens ?? 0;
+          usage.cacheReadTokens = u.cache_read_input_tokens ?? 0;
+          usage.cacheWriteTokens = u.cache_creation_input_tokens ?? 0;
+        } else if (ev.type === 'content_block_start') {
+          const b = ev.content_block;
+          if (b.type === 'tool_use') blocks[ev.index] = { kind: 'tool', id: b.id, name: b.name, json: '' };
+          else if (b.type === 'text') blocks[ev.index] = { kind: 'text', text: b.text ?? '' };
+        } else if (ev.type === 'content_block_delta') {
+          const b = blocks[ev.index];
+          if (ev.delta.type === 'text_delta' && b?.kind === 'text') {
+            b.text += ev.delta.text;
+            req.onText?.(ev.delta.text);
+          } else if (ev.delta.type === 'input_json_delta' && b?.kind === 'tool') b.json += ev.delta.partial_json;
+        } else if (ev.type === 'message_delta') {
+          usage.outputTokens = ev.usage.output_tokens ?? usage.outputTokens;
+          stopReason = ev.delta.stop_reason ?? stopReason;
+        }
+      }
+    } catch (err) {
+      throw this.toLlmError(err, req.signal);
+    }
+    const content: ContentBlock[] = [];
+    for (const b of blocks) {
+      if (!b) continue;
+      if (b.kind === 'text') {
+        if (b.text) content.push({ type: 'text', text: b.text });
+        continue;
+      }
+      let input: unknown = {};
+      try {
+        input = b.json.trim() ? JSON.parse(b.json) : {};
+      } catch {
+        throw new LlmError('bad_response', 'Claude sent a tool call Jarvis could not read.', 'claude');
+      }
+      content.push({ type: 'tool_use', id: b.id, name: b.name, input });
+    }
+    return { content, stopReason, model: this.model, usage };
+  }
+
   private toLlmError(err: unknown, caller?: AbortSignal): LlmError {
     if (err instanceof LlmError) return err;
     if (err instanceof APIUserAbortError || (err instanceof Error && err.name === 'AbortError')) {
@@ -85,4 +151,15 @@ export class AnthropicProvider implements LlmProvider {
     }
     return new LlmError('bad_response', 'Claude sent an answer Jarvis could not read.', 'claude', { cause: err });
   }
+}
+
+function toAnthropicMessage(m: AgentRequest['messages'][number]): Anthropic.MessageParam {
+  return {
+    role: m.role,
+    content: m.content.map((b): Anthropic.ContentBlockParam => {
+      if (b.type === 'text') return { type: 'text', text: b.text };
+      if (b.type === 'tool_use') return { type: 'tool_use', id: b.id, name: b.name, input: b.input as Record<string, unknown> };
+      return { type: 'tool_result', tool_use_id: b.toolUseId, content: b.content, ...(b.isError ? { is_error: true } : {}) };
+    }),
+  };
 }

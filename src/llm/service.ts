@@ -5,7 +5,7 @@ import type { LlmConfig } from './config.js';
 import type { Budgets, BudgetLimit } from './budget.js';
 import { costNanos, type Ledger } from './ledger.js';
 import { routeMessage, type RouteDecision } from './router.js';
-import { isRetryableElsewhere, LlmError, type CompleteText, type LlmProvider, type LlmRequest, type LlmResult, type ProviderName } from './types.js';
+import { isRetryableElsewhere, LlmError, type AgentProvider, type AgentRequest, type AgentResult, type CompleteText, type LlmProvider, type LlmRequest, type LlmResult, type ProviderName } from './types.js';
 
 /**
  * Every model call goes through here: pick the provider (router.ts, or the caller's need), check
@@ -114,6 +114,45 @@ export class LlmService {
     throw new LlmError('budget', `${budgetSentence(blocked!, clock.now())}${providers.local ? '' : ' No local model is set up to answer instead.'}`, 'claude');
   }
 
+  /**
+   * One step of a tool-using conversation (/vibe). Tools need Claude, so there is no fallback; the
+   * person's budgets are checked first against the step's worst case, an overloaded Claude is
+   * asked once more, and every attempt goes to the ledger.
+   */
+  async converse(req: AgentRequest, opts: { userKey: string; purpose: string; onReset?: () => void }): Promise<AgentResult> {
+    const provider = this.d.providers.claude as (LlmProvider & Partial<AgentProvider>) | undefined;
+    if (!provider?.converse) throw new LlmError('unavailable', 'This needs Claude: set ANTHROPIC_API_KEY (see docs/brain.md).', 'claude');
+    const { clock } = this.d;
+    const chars = req.system.length + (req.context?.length ?? 0) + JSON.stringify(req.tools).length + JSON.stringify(req.messages).length;
+    const estimate = costNanos({ inputTokens: Math.ceil(chars / 4), outputTokens: req.maxTokens, cacheReadTokens: 0, cacheWriteTokens: 0 }, this.d.config.prices.claude);
+    const blocked = this.d.budgets.blocking(opts.userKey, estimate, clock.now());
+    if (blocked) throw new LlmError('budget', budgetSentence(blocked, clock.now()), 'claude');
+    let streamed = false;
+    const request: AgentRequest = {
+      ...req,
+      onText: (delta) => {
+        streamed = true;
+        req.onText?.(delta);
+      },
+    };
+    for (let attempt = 1; ; attempt++) {
+      const t0 = clock.now();
+      try {
+        const res = await provider.converse(request);
+        this.record({ userKey: opts.userKey, purpose: opts.purpose }, 'claude', res.model, res.usage, 'ok', 'tools need Claude', clock.now() - t0);
+        return res;
+      } catch (err) {
+        const e = err instanceof LlmError ? err : new LlmError('bad_response', 'The model failed unexpectedly.', 'claude', { cause: err });
+        this.record({ userKey: opts.userKey, purpose: opts.purpose }, 'claude', provider.model, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, e.kind, 'tools need Claude', clock.now() - t0);
+        if (e.kind !== 'overloaded' || attempt > 1 || req.signal?.aborted) throw e;
+        if (streamed) {
+          streamed = false;
+          opts.onReset?.();
+        }
+      }
+    }
+  }
+
   /** For modules that need plain text (memory extraction): the local model when there is one. */
   readonly completeText: CompleteText = async (userKey, system, user, opts = {}) => {
     const res = await this.ask(
@@ -129,7 +168,7 @@ export class LlmService {
     return costNanos({ inputTokens: Math.ceil(chars / 4), outputTokens: req.maxTokens, cacheReadTokens: 0, cacheWriteTokens: 0 }, this.d.config.prices.claude);
   }
 
-  private record(opts: AskOptions, provider: ProviderName, model: string, usage: LlmResult['usage'], outcome: string, reason: string, ms: number): void {
+  private record(opts: Pick<AskOptions, 'userKey' | 'purpose'>, provider: ProviderName, model: string, usage: LlmResult['usage'], outcome: string, reason: string, ms: number): void {
     try {
       this.d.ledger.record({ at: this.d.clock.now(), userKey: opts.userKey, provider, model, purpose: opts.purpose, usage, costNanos: costNanos(usage, this.d.config.prices[provider]), outcome, reason, ms });
     } catch (err) {

@@ -87,3 +87,46 @@ export function isRetryableElsewhere(err: unknown): boolean {
  * charged to `userKey`'s budget.
  */
 export type CompleteText = (userKey: string, system: string, user: string, opts?: { maxTokens?: number; signal?: AbortSignal }) => Promise<string>;
+
+/** A tool the model may call (Anthropic tool use): name, what it does, JSON schema of its input. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; toolUseId: string; content: string; isError?: boolean };
+
+export interface AgentMessage {
+  role: 'user' | 'assistant';
+  content: ContentBlock[];
+}
+
+/** One model step of an agent loop: the model answers with text and/or tool calls. */
+export interface AgentRequest {
+  /** Stable: cached together with the tools. */
+  system: string;
+  /** Per-session context after the cached prefix (a summary of older turns). */
+  context?: string;
+  tools: ToolSpec[];
+  messages: AgentMessage[];
+  maxTokens: number;
+  signal?: AbortSignal;
+  onText?: (delta: string) => void;
+}
+
+export interface AgentResult {
+  content: ContentBlock[];
+  /** 'tool_use' when the model wants tool results before it goes on. */
+  stopReason: string;
+  model: string;
+  usage: LlmUsage;
+}
+
+/** A provider that can run tools (Claude). */
+export interface AgentProvider {
+  converse(req: AgentRequest): Promise<AgentResult>;
+}

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { chunks, pause, ScriptedLlmServer, type ScriptedReply } from './llm-script.js';
 
 /**
@@ -10,6 +11,10 @@ import { chunks, pause, ScriptedLlmServer, type ScriptedReply } from './llm-scri
 const ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error' };
 
 export class FakeAnthropic extends ScriptedLlmServer {
+  private toolSeq = 0;
+  /** Called right after each text delta is written to the socket (benchmarks time tokens from here). */
+  onChunk?: (textSoFar: string, at: number) => void;
+
   protected async serve(reply: ScriptedReply, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     if (reply.status) {
       res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': 'req_fake' });
@@ -38,6 +43,7 @@ export class FakeAnthropic extends ScriptedLlmServer {
       await pause(reply.delayMs ?? 0);
       send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
       sent += piece.length;
+      this.onChunk?.(text.slice(0, sent), performance.now());
     }
     if (reply.failAfterChars !== undefined) {
       send('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
@@ -45,7 +51,16 @@ export class FakeAnthropic extends ScriptedLlmServer {
       return;
     }
     send('content_block_stop', { type: 'content_block_stop', index: 0 });
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output } });
+    let index = 1;
+    for (const tool of reply.toolUses ?? []) {
+      const id = `toolu_fake_${++this.toolSeq}`;
+      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: tool.name, input: {} } });
+      for (const part of chunks(JSON.stringify(tool.input), 20)) send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+      send('content_block_stop', { type: 'content_block_stop', index });
+      index++;
+    }
+    const stop = reply.toolUses?.length ? 'tool_use' : 'end_turn';
+    send('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output } });
     send('message_stop', { type: 'message_stop' });
     res.end();
   }

@@ -19,6 +19,8 @@ export interface ScriptedReply {
   chunkChars?: number;
   /** Pause between chunks. */
   delayMs?: number;
+  /** Anthropic only: tool calls after the text (stop_reason 'tool_use'). */
+  toolUses?: { name: string; input: unknown }[];
   /** Only for requests this accepts (e.g. chat, not a background call); others skip it in the queue. */
   when?: (body: Record<string, unknown>) => boolean;
 }

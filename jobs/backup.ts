@@ -15,7 +15,12 @@ const backup: Job = {
       return `${r.name} ${formatBytes(r.bytes)} in ${r.ms} ms; removed ${r.removed.length} older`;
     } catch (err) {
       const reason = err instanceof UserError ? err.message : `${failureReason(err)}.`;
-      tellAdminsBackupFailed(s, reason, s.backups.list()[0]);
+      try {
+        tellAdminsBackupFailed(s, reason, s.backups.list()[0]);
+      } catch (noticeErr) {
+        // The database itself may be what is failing (a full disk): the log line is then all there is.
+        s.log.error({ err: noticeErr }, 'could not queue the backup failure notice for admins');
+      }
       throw err;
     }
   },

@@ -34,6 +34,9 @@ import { clusterStatus } from './cluster/status.js';
 import { buildLlm } from './llm/build.js';
 import { Conversation } from './llm/conversation.js';
 import { ChatService } from './llm/chat.js';
+import { buildVibe } from './vibe/build.js';
+import type { ReplySink } from './core/streaming-reply.js';
+import { asOutbound } from './core/message.js';
 import { llmStatus } from './llm/status.js';
 import { buildMemory } from './memory/build.js';
 import { memoryStatus } from './memory/status.js';
@@ -57,7 +60,8 @@ export interface App {
 export interface AppOptions {
   config: Config;
   log: Logger;
-  channels: (deps: { db: Db; clock: Clock; log: Logger; metrics: ReturnType<typeof createMetrics> }) => Channel[];
+  /** `notices` lets a channel tell people something outside a reply (WhatsApp: logged out). */
+  channels: (deps: { db: Db; clock: Clock; log: Logger; metrics: ReturnType<typeof createMetrics>; notices: Notices }) => Channel[];
   clock?: Clock;
   /** Start the scheduler (off for `jarvis chat`, which shares the database with a running daemon). */
   jobs?: boolean;
@@ -91,13 +95,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const flows = await loadFolder('conversations', isFlow);
   const jobs = await loadFolder('jobs', isJob);
   const registry = new Registry(handlers);
-  const channels = opts.channels({ db, clock, log, metrics });
+  const notices = new Notices(db, clock, log.child({ module: 'notices' }));
+  const channels = opts.channels({ db, clock, log, metrics, notices });
 
   // Services are referenced by the scheduler before the object exists; the getter closes that loop.
   let trading;
   let cluster;
   let memory;
-  const notices = new Notices(db, clock, log.child({ module: 'notices' }));
   const audit = new AuditLog(db, clock);
   const lockdown = new Lockdown(db, clock);
   const roles = new Roles(db, config.admins, clock);
@@ -111,6 +115,23 @@ export async function createApp(opts: AppOptions): Promise<App> {
   }
   const llm = buildLlm({ db, clock, log, config });
   const conversation = new Conversation(db);
+  /** Background work replies through the channel itself, as notices do. */
+  const replyTo = (channelName: string, chatId: string): ReplySink => {
+    const channel = () => {
+      const c = channels.find((x) => x.name === channelName);
+      if (!c) throw new Error(`no running channel ${channelName}`);
+      return c;
+    };
+    return {
+      reply: (out) => channel().send(chatId, asOutbound(out)),
+      edit: async (ref, out) => {
+        const c = channel();
+        if (c.edit) await c.edit(ref, asOutbound(out));
+        else await c.send(chatId, asOutbound(out));
+      },
+    };
+  };
+  const vibe = buildVibe({ db, clock, log, config, lockdown, llm, replyTo });
   let services!: Services;
   const scheduler = new Scheduler({ db, clock, log: log.child({ module: 'jobs' }), metrics, config, services: () => services }, jobs);
   services = {
@@ -137,6 +158,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     llm,
     conversation,
     backups: new Backups({ db, config: config.backup, clock, log: log.child({ module: 'backup' }) }),
+    vibe,
+    replyTo,
     chat: new ChatService({ llm, conversation, memory, config: config.llm, clock, log: log.child({ module: 'chat' }) }),
     channels: () => channels.map((c) => c.info()),
   };
@@ -171,6 +194,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         await channel.edit(ref, out);
       });
       if (opts.jobs !== false) cluster?.actions.reconcile();
+      if (opts.jobs !== false) vibe.reconcile();
       for (const c of channels) {
         await c.start(dispatcher.dispatch);
         // Owners and admins granted from chat get the admin menu (those granted later: after a restart).
@@ -201,6 +225,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     stop() {
       stopping ??= (async () => {
         const t0 = Date.now();
+        // Running /vibe turns stop first, while their chat can still be told.
+        await vibe.close(Math.min(2_000, config.shutdownTimeoutMs / 4));
         await Promise.allSettled(channels.map((c) => c.stop()));
         const drained = await dispatcher.drain(config.shutdownTimeoutMs, () => channels.reduce((n, c) => n + (c.pending?.() ?? 0), 0));
         if (!drained) log.warn({ inFlight: dispatcher.inFlight }, 'shutdown timeout: some messages were still being handled');

@@ -4,7 +4,9 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { adminList, bool, cronExpr, int, num, url } from './config-fields.js';
 import { llmConfigFrom, llmEnv, type LlmConfig } from './llm/config.js';
+import { vibeConfigFrom, vibeEnv, type VibeConfig } from './vibe/config.js';
 import { backupConfigFrom, backupEnv, type BackupConfig } from './ops/backup-config.js';
+import { whatsappConfigFrom, whatsappEnv, type WhatsAppConfig } from './channels/whatsapp-config.js';
 
 /**
  * One zod schema over the environment (plus an optional .env file). Every limit has a default
@@ -23,7 +25,9 @@ function isPemCertificate(file: string): boolean {
 
 const envSchema = z.object({
   ...llmEnv,
+  ...vibeEnv,
   ...backupEnv,
+  ...whatsappEnv,
   JARVIS_DATA_DIR: z.string().min(1).default('./data'),
   JARVIS_ADMINS: adminList.default([]),
   JARVIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -139,7 +143,9 @@ export interface Config {
   /** Absent until PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET are set. */
   cluster?: ClusterConfig;
   llm: LlmConfig;
+  vibe: VibeConfig;
   backup: BackupConfig;
+  whatsapp: WhatsAppConfig;
   memory: MemoryConfig;
   /** Unlocks the live wallet; given at start (env), never stored. */
   masterSecret?: string;
@@ -253,7 +259,9 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       jobs: { maintenance: { cron: e.JARVIS_MAINTENANCE_CRON, missed: e.JARVIS_MAINTENANCE_MISSED } },
       masterSecret: e.JARVIS_MASTER_SECRET,
       llm: llmConfigFrom(e),
+      vibe: vibeConfigFrom(e),
       backup: backupConfigFrom(e, dataDir),
+      whatsapp: whatsappConfigFrom(e),
       memory: {
         sessionTtlMs: e.MEMORY_SESSION_TTL_HOURS * 3_600_000,
         shortTtlMs: e.MEMORY_SHORT_TTL_DAYS * 86_400_000,

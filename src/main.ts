@@ -16,6 +16,8 @@ import { projectRoot } from './core/paths.js';
 import { truncate } from './core/render.js';
 import { WalletSecretError } from './trading/wallet-crypto.js';
 import { walletCommand } from './trading/wallet-cli.js';
+import { backupCommand, restoreCommand } from './ops/backup/cli.js';
+import { doctorCommand } from './ops/doctor/cli.js';
 
 const USAGE = `Usage: jarvis <command>
 
@@ -23,6 +25,10 @@ const USAGE = `Usage: jarvis <command>
   chat      talk to Jarvis in this terminal as the local admin (no polling, no jobs)
   migrate   apply database migrations and exit
   wallet    import|show|check the live trading wallet (the secret key is read from stdin)
+  backup    take a backup of the database now (daemon running or not); prints its path
+  restore   FILE: replace the database with a backup (stop Jarvis first); the current one is kept aside
+  doctor    check the setup, one line per check (PASS/WARN/FAIL); doctor --fix repairs what is safe to
+  whatsapp  link|status|logout: link the WhatsApp account (QR or pairing code here), see or drop the link
   version   print the version
   help      this text
 
@@ -48,6 +54,7 @@ function loggerFor(config: Config, toFile: boolean): Logger {
 async function run(mode: 'start' | 'chat'): Promise<void> {
   const config = loadConfigOrExit();
   const useTelegram = mode === 'start' && !!config.telegram;
+  const whatsapp = mode === 'start' && config.whatsapp.enabled ? await import('./channels/whatsapp.js') : undefined;
   const useConsole = mode === 'chat' || config.console === 'on' || (config.console === 'auto' && !useTelegram && !!process.stdin.isTTY);
   const log = loggerFor(config, useConsole);
   let app: App | undefined;
@@ -81,9 +88,10 @@ async function run(mode: 'start' | 'chat'): Promise<void> {
       log,
       jobs: mode === 'start',
       http: mode === 'start',
-      channels: ({ db, clock, log, metrics }) => {
+      channels: ({ db, clock, log, metrics, notices }) => {
         const list: Channel[] = [];
         if (useTelegram) list.push(new TelegramChannel(config.telegram!, { log: log.child({ channel: 'telegram' }), metrics, clock, inbox: new UpdateInbox(db, clock) }));
+        if (whatsapp) list.push(new whatsapp.WhatsAppChannel(config.whatsapp, { db, clock, metrics, notices, log: log.child({ channel: 'whatsapp' }), alertKeys: useTelegram ? config.admins.filter((a) => a.startsWith('telegram:')) : [] }));
         if (useConsole) list.push(new ConsoleChannel({ input: process.stdin, output: process.stdout, color: !!process.stdout.isTTY }, systemClock, () => void shutdown(0, 'console closed')));
         return list;
       },
@@ -99,7 +107,7 @@ async function run(mode: 'start' | 'chat'): Promise<void> {
     log.flush();
     process.exit(config ? EXIT_CONFIG : 1); // 78: fix the configuration; 1: worth retrying later
   }
-  if (!useTelegram && !useConsole) {
+  if (!useTelegram && !useConsole && !whatsapp) {
     log.warn('no channel configured: set TELEGRAM_BOT_TOKEN (see docs/operations.md); HTTP health endpoints are up');
   }
   process.send?.('ready');
@@ -144,6 +152,27 @@ switch (cmd) {
   case 'wallet':
     process.exitCode = walletCommand(loadConfigOrExit(), process.argv[3], (s) => process.stdout.write(s));
     break;
+  case 'backup':
+  case 'restore': {
+    const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
+    const command = cmd === 'backup' ? backupCommand : restoreCommand;
+    void command(loadConfigOrExit(), process.argv.slice(3), io).then((code) => (process.exitCode = code));
+    break;
+  }
+  case 'doctor':
+    void doctorCommand(process.argv.slice(3), readEnv(), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then((code) => (process.exitCode = code));
+    break;
+  case 'whatsapp': {
+    const config = loadConfigOrExit();
+    const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
+    void import('./channels/whatsapp-cli.js')
+      .then(({ whatsappCommand }) => whatsappCommand(config, process.argv.slice(3), io, { log: loggerFor(config, true) }))
+      .then((code) => {
+        process.exitCode = code;
+        setTimeout(() => process.exit(code), 500).unref(); // Baileys' caches may hold timers open
+      });
+    break;
+  }
   case 'version':
   case '--version':
     process.stdout.write(`${readVersion()}\n`);

@@ -92,6 +92,12 @@ export class ConsoleChannel implements Channel {
     const text = toSpans(out.text).map((s) => this.style(s)).join('').trimEnd();
     const menu = this.choices.render(CHAT_ID, out);
     this.io.output.write(`${text}${menu ? `\n${menu}` : ''}\n`);
+    // A terminal has no attachments: a small text file is shown inline, anything else by name.
+    const doc = out.document;
+    if (doc) {
+      const inline = doc.data.length <= 64 * 1024 && !doc.data.subarray(0, 8192).includes(0);
+      this.io.output.write(inline ? `--- ${doc.name} ---\n${doc.data.toString('utf8')}\n--- end ---\n` : `[file ${doc.name}, ${doc.data.length} bytes: not shown in the terminal]\n`);
+    }
   }
 
   private style(s: Span): string {

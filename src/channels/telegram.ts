@@ -1,4 +1,4 @@
-import { Bot, GrammyError, HttpError, type Transformer } from 'grammy';
+import { Bot, GrammyError, HttpError, InputFile, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { createConcurrentSink, createRunner, createSource, sequentialize, type RunnerHandle } from '@grammyjs/runner';
@@ -204,6 +204,7 @@ export class TelegramChannel implements Channel {
             const msg = await this.sendHtml(chatId, part);
             ref = { chatId, messageId: String(msg.message_id) };
           }
+          if (out.document) await this.bot.api.sendDocument(chatId, new InputFile(out.document.data, out.document.name));
           return ref;
         }),
       edit: (ref, out) =>

@@ -42,12 +42,21 @@ export interface Outbound {
   text: RichText;
   /** Rows of buttons. */
   buttons?: Button[][];
+  /** A file to send with the text (as its caption where the channel can). */
+  document?: { name: string; data: Buffer };
+  /**
+   * A passing state (a streamed answer still growing, its placeholder): a channel without cheap
+   * edits (WhatsApp) may skip it. The final state always follows as a send or edit without it.
+   */
+  interim?: boolean;
 }
 
 /** Where a sent message landed, so it can be edited later. */
 export interface SentRef {
   chatId: string;
   messageId: string;
+  /** Nothing reached the chat yet (an interim send was skipped): the final edit must still be made. */
+  held?: boolean;
 }
 
 export const MAX_CALLBACK_DATA_BYTES = 64;

@@ -19,6 +19,8 @@ import type { ClusterService } from '../cluster/service.js';
 import type { LlmService } from '../llm/service.js';
 import type { Conversation } from '../llm/conversation.js';
 import type { ChatService } from '../llm/chat.js';
+import type { VibeService } from '../vibe/service.js';
+import type { ReplySink } from './streaming-reply.js';
 import type { MemoryService } from '../memory/service.js';
 import type { Backups } from '../ops/backup/service.js';
 
@@ -52,6 +54,10 @@ export interface Services {
   readonly conversation: Conversation;
   /** Answers free text: routed model, recalled memories, streamed reply. */
   readonly chat: ChatService;
+  /** Coding sessions with Claude in a sandboxed workspace. */
+  readonly vibe: VibeService;
+  /** Sends to and edits in a chat outside of any handler (background work such as /vibe turns). */
+  replyTo(channel: string, chatId: string): ReplySink;
   /** What Jarvis remembers about each person (tiers, recall, extraction). */
   readonly memory: MemoryService;
   /** Online database backups (the nightly job and /backup). */

@@ -6,6 +6,8 @@ import type { Outbound, RichText, SentRef } from './message.js';
  * two), then the same message is edited at most once per `intervalMs`, and the final text replaces
  * it, split at `maxLength` into further messages. Plain text throughout, so half-finished
  * formatting can never break a message. At most one send or edit is in flight at a time.
+ * Everything before the final text is marked `interim`, so a channel without cheap edits
+ * (WhatsApp) can skip it and hand back a `held` ref; the final text is then always delivered.
  */
 
 export interface ReplySink {
@@ -63,7 +65,7 @@ export class StreamingReply {
     const parts = splitText(finalText.trim() === '' ? '(no answer)' : finalText, this.maxLength);
     const [first, ...rest] = parts as [string, ...string[]];
     if (this.ref) {
-      if (first !== this.shown) await this.sink.edit(this.ref, first);
+      if (first !== this.shown || this.ref.held) await this.sink.edit(this.ref, first);
     } else this.ref = await this.sink.reply(first);
     this.calls++;
     let last = this.ref;
@@ -110,11 +112,13 @@ export class StreamingReply {
     }
     const visible = this.text.trim() ? tail(this.text, this.maxLength) : this.placeholder;
     if (visible === this.shown) return;
-    this.lastPaint = Date.now();
+    // The placeholder does not count toward the throttle: the first real text replaces it at once.
+    if (visible !== this.placeholder) this.lastPaint = Date.now();
     this.busy = (async () => {
       try {
-        if (this.ref) await this.sink.edit(this.ref, visible);
-        else this.ref = await this.sink.reply(visible);
+        const out = { text: visible, interim: true };
+        if (this.ref) await this.sink.edit(this.ref, out);
+        else this.ref = await this.sink.reply(out);
         this.calls++;
         this.shown = visible;
       } catch {

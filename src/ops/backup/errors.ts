@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { UserError } from '../../core/errors.js';
 
 /** A backup or restore that could not be done, in one sentence a person can act on. */
@@ -21,6 +22,8 @@ export function failureReason(err: unknown): string {
       return 'the file system is read-only';
     case 'ENOENT':
       return 'a file or folder is missing';
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder';
     case 'SQLITE_FULL':
       return 'the disk is full';
     case 'SQLITE_CORRUPT':
@@ -28,5 +31,16 @@ export function failureReason(err: unknown): string {
       return 'the database file is damaged';
     default:
       return err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err).slice(0, 200);
+  }
+}
+
+/** Deletes temporary files; one that cannot be deleted must not hide the error that got us here. */
+export function removeQuietly(files: string[]): void {
+  for (const f of files) {
+    try {
+      rmSync(f, { force: true });
+    } catch {
+      // left behind: named .partial-* / .restore-*, never mistaken for a backup or a database
+    }
   }
 }

@@ -32,7 +32,10 @@ export function inspectDatabase(db: Db, opts: { quick?: boolean; counts?: boolea
   const hasMigrations = hasTable('schema_migrations');
   const tables: TableRows[] = [];
   if (opts.counts !== false) {
-    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    const all = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string; sql: string | null }[];
+    // A virtual table (full-text search) is counted; the shadow tables that store it are not listed.
+    const virtual = all.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => `${t.name}_`);
+    const names = all.map((t) => t.name).filter((n) => !virtual.some((v) => n.startsWith(v)));
     for (const table of names) {
       const { n } = db.prepare(`SELECT COUNT(*) AS n FROM "${table.replace(/"/g, '""')}"`).get() as { n: number };
       tables.push({ table, rows: n });

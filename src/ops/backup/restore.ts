@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { MigrationError, migrate, type MigrationFile } from '../../storage/migrations.js';
 import { copyFile, fileKind, gunzipFile, syncDir } from './compress.js';
-import { openExclusive } from './db-in-use.js';
-import { BackupError, failureReason } from './errors.js';
+import { databaseInUse, openExclusive } from './db-in-use.js';
+import { BackupError, failureReason, removeQuietly } from './errors.js';
 import { inspectDatabase, type TableRows } from './inspect.js';
 import { fileStamp, parseBackupName } from './names.js';
 
@@ -47,13 +47,13 @@ export async function restoreBackup(file: string, opts: RestoreOptions): Promise
   } catch (err) {
     throw new BackupError(`Cannot read ${file}: ${(err as { code?: string }).code === 'ENOENT' ? 'no such file' : failureReason(err)}.`, { cause: err });
   }
-  if (stillRunning(dbPath)) throw new BackupError(RUNNING_MESSAGE);
-  mkdirSync(dirname(dbPath), { recursive: true });
+  if (databaseInUse(dbPath)) throw new BackupError(RUNNING_MESSAGE);
+  mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
   const candidate = join(dirname(dbPath), `.restore-${process.pid}-${randomBytes(4).toString('hex')}.db`);
   try {
     await unpack(file, candidate);
     const report = prepare(candidate, file, migrations, clock.now());
-    if (stillRunning(dbPath)) throw new BackupError(RUNNING_MESSAGE);
+    if (databaseInUse(dbPath)) throw new BackupError(RUNNING_MESSAGE);
     const keptAside = existsSync(dbPath) ? setAside(dbPath, clock.now()) : undefined;
     try {
       renameSync(candidate, dbPath);
@@ -65,21 +65,8 @@ export async function restoreBackup(file: string, opts: RestoreOptions): Promise
     await syncDir(dirname(dbPath));
     return { ...report, keptAside };
   } finally {
-    for (const f of [candidate, `${candidate}-journal`, `${candidate}-wal`, `${candidate}-shm`]) rmSync(f, { force: true });
+    removeQuietly([candidate, `${candidate}-journal`, `${candidate}-wal`, `${candidate}-shm`]);
   }
-}
-
-function stillRunning(dbPath: string): boolean {
-  if (!existsSync(dbPath)) return false;
-  let r;
-  try {
-    r = openExclusive(dbPath);
-  } catch {
-    return false; // the current file is not a database: nothing runs on it (it will be kept aside)
-  }
-  if ('busy' in r) return true;
-  r.db.close();
-  return false;
 }
 
 async function unpack(file: string, dest: string): Promise<void> {

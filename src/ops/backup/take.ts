@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import type { Db } from '../../storage/database.js';
 import { schemaVersion } from '../../storage/migrations.js';
 import type { BackupConfig } from '../backup-config.js';
 import { gzipFile, syncDir } from './compress.js';
-import { BackupError, failureReason } from './errors.js';
+import { BackupError, failureReason, removeQuietly } from './errors.js';
 import { inspectDatabase, TAKEN_AT_KEY } from './inspect.js';
 import { backupName } from './names.js';
 import { rotateBackups } from './rotate.js';
@@ -76,7 +76,7 @@ export async function takeBackup(db: Db, opts: TakeBackupOptions): Promise<Backu
     if (err instanceof BackupError) throw err;
     throw new BackupError(`The backup failed: ${failureReason(err)}.`, { cause: err });
   } finally {
-    for (const f of [rawCopy, `${rawCopy}-journal`, `${rawCopy}-wal`, `${rawCopy}-shm`, packed]) rmSync(f, { force: true });
+    removeQuietly([rawCopy, `${rawCopy}-journal`, `${rawCopy}-wal`, `${rawCopy}-shm`, packed]);
   }
 }
 

@@ -1,3 +1,6 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { systemClock } from '../../core/clock.js';
 import { probeJson } from './probe.js';
 import { fail, pass, skip, type Check, type DoctorContext } from './types.js';
 
@@ -61,6 +64,23 @@ export const telegramWebhookCheck: Check = {
 
 export const whatsappCheck: Check = {
   name: 'whatsapp',
-  run: () => skip('not built into this Jarvis yet (no WhatsApp settings)'),
+  async run({ config }) {
+    if (!config.whatsapp?.enabled) return skip('not enabled (WHATSAPP_ENABLED is not true)');
+    const link = 'link it: jarvis whatsapp link on the server (a QR code, or a pairing code with WHATSAPP_PAIRING_NUMBER)';
+    if (!existsSync(config.dbPath)) return fail('enabled, but nothing is linked (no database yet)', link);
+    const db = new Database(config.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'whatsapp_auth'").get()) {
+        return fail('enabled, but nothing is linked (the WhatsApp tables are not there yet: start Jarvis once or run jarvis migrate)', link);
+      }
+      // Loaded here, not at the top: Baileys is large and only this check needs it.
+      const { WhatsAppAuthStore } = await import('../../channels/whatsapp-auth-store.js');
+      const me = new WhatsAppAuthStore(db, systemClock).linkedAs();
+      if (!me) return fail('enabled, but no device is linked', link);
+      return pass(`linked as ${me.split('@')[0]!.split(':')[0]}`);
+    } finally {
+      db.close();
+    }
+  },
 };
 

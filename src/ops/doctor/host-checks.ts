@@ -1,7 +1,8 @@
-import { accessSync, chmodSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { formatBytes, formatDuration } from '../../core/render.js';
 import { listBackups } from '../backup/names.js';
+import { vibeSandbox } from '../../vibe/build.js';
 import { pass, warn, type Check, type DoctorContext } from './types.js';
 
 /** The machine around Jarvis: file modes of what holds secrets, backups, the sandbox, pm2. */
@@ -22,6 +23,7 @@ export const secretFilesCheck: Check = {
     const files = [...envFiles(ctx), ...[config.dbPath, `${config.dbPath}-wal`, `${config.dbPath}-shm`].filter((f) => existsSync(f)), ...listBackups(config.backup.dir).map((b) => b.path)];
     const loose = files.map((f) => ({ f, mode: statSync(f).mode })).filter((x) => open(x.mode));
     const dirLoose = existsSync(config.backup.dir) && open(statSync(config.backup.dir).mode);
+    if (files.length === 0 && !dirLoose) return pass('no .env, database or backup yet');
     if (loose.length === 0 && !dirLoose) return pass(`${files.length} file(s) readable by their owner only (.env, database, backups)`);
     const named = loose.slice(0, 3).map((x) => `${x.f} (${octal(x.mode)})`);
     if (loose.length > 3) named.push(`${loose.length - 3} more`);
@@ -52,26 +54,14 @@ export const backupAgeCheck: Check = {
   },
 };
 
-/** On PATH and executable. */
-export function findExecutable(name: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      if (statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
+/** The same answer /vibe gets at start (src/vibe/build.ts): the configured sandbox, or bubblewrap when it works here. */
 export const sandboxCheck: Check = {
   name: 'sandbox',
-  run({ env }) {
-    const bwrap = findExecutable('bwrap', env.PATH ?? process.env.PATH);
-    if (bwrap) return pass(`bubblewrap found (${bwrap}): /vibe can run commands in a sandbox`);
-    return warn('bubblewrap (bwrap) is not on PATH: /vibe will not run commands', 'install it (apt install bubblewrap) if you want /vibe to run code');
+  run({ config }) {
+    const sandbox = vibeSandbox(config.vibe.sandbox);
+    if (sandbox.kind === 'bwrap') return pass('bubblewrap works here: /vibe runs commands in a sandbox');
+    if (config.vibe.sandbox === 'none') return warn('VIBE_SANDBOX=none: /vibe will not run commands', 'set VIBE_SANDBOX=auto (and install bubblewrap) if you want /vibe to run code');
+    return warn(`no sandbox (${sandbox.reason ?? 'bubblewrap does not work here'}): /vibe will not run commands`, 'install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces, if you want /vibe to run code');
   },
 };
 

@@ -82,13 +82,17 @@ export const migrationsCheck: Check = {
         apply: applyAll(config.dbPath),
       });
     }
-    const db = new Database(config.dbPath, { readonly: true, fileMustExist: true });
     let applied: { version: number; name: string; checksum: string }[];
     try {
-      const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-      applied = has ? (db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as typeof applied) : [];
-    } finally {
-      db.close();
+      const db = new Database(config.dbPath, { readonly: true, fileMustExist: true });
+      try {
+        const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+        applied = has ? (db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as typeof applied) : [];
+      } finally {
+        db.close();
+      }
+    } catch (err) {
+      return fail(`${config.dbPath} cannot be read as a database (${(err as { code?: string }).code ?? 'error'})`, restoreAdvice(config.backup.dir));
     }
     const byVersion = new Map(files.map((f) => [f.version, f]));
     const newer = applied.filter((a) => !byVersion.has(a.version));

@@ -14,6 +14,8 @@ const conversation: Handler = {
   callbacks: [{ prefix: 'flow:', role: 'user', effect: 'read' }],
   async handle(ctx, next) {
     if (ctx.command) return next();
+    // A file with no caption is not an answer to a flow's question.
+    if (ctx.inbound.file && ctx.inbound.text === undefined) return next();
     const cb = ctx.inbound.callback;
     const button = cb ? parseFlowButton(cb.data) : undefined;
     if (cb && !button) return next();

@@ -73,6 +73,21 @@ async function command(ctx: Ctx, args: string): Promise<void> {
   }
 }
 
+/** Telegram bots may download at most 20 MB. */
+const MAX_RECEIVE_BYTES = 20 * 1024 * 1024;
+
+/** A document sent while a session is open in this chat is saved into the project (at the caption's path, if given). */
+async function receive(ctx: Ctx, next: () => Promise<void>): Promise<void> {
+  const file = ctx.inbound.file!;
+  const session = ctx.services.vibe.active(ctx.key);
+  if (!session || session.chatId !== ctx.inbound.chatId || session.channel !== ctx.inbound.channel) return next();
+  const caption = ctx.inbound.text?.trim();
+  const path = caption && !/\s/.test(caption) ? caption : file.name;
+  const data = await ctx.download(file.id, MAX_RECEIVE_BYTES);
+  const r = ctx.services.vibe.receive(ctx.key, path, data);
+  await ctx.reply(`${r.created ? 'Saved' : 'Replaced'} ${r.path} (${data.length} bytes) in project ${r.project}. Claude can use it in your next message.`);
+}
+
 const vibe: Handler = {
   name: 'vibe',
   priority: 450,
@@ -90,6 +105,7 @@ const vibe: Handler = {
       return;
     }
     if (ctx.command?.name === 'vibe') return command(ctx, ctx.command.args.trim());
+    if (ctx.inbound.file && !ctx.command) return receive(ctx, next);
     // Plain text continues an open session in the chat it lives in.
     const text = ctx.inbound.text?.trim();
     const session = text && !ctx.command ? ctx.services.vibe.active(ctx.key) : undefined;

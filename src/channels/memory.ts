@@ -1,6 +1,7 @@
 import type { Channel, ChannelInfo, Dispatch } from './channel.js';
 import type { ChannelName, Inbound, Outbound, SentRef } from '../core/message.js';
 import type { Replier } from '../core/handler.js';
+import { UserError } from '../core/errors.js';
 
 export interface MemorySent {
   chatId: string;
@@ -13,6 +14,8 @@ export interface MemorySent {
 export class MemoryChannel implements Channel {
   readonly name: ChannelName;
   readonly sent: MemorySent[] = [];
+  /** Files people "sent", by id, for Inbound.file (tests put them here). */
+  readonly files = new Map<string, Buffer>();
   private dispatch?: Dispatch;
   private seq = 0;
 
@@ -64,6 +67,12 @@ export class MemoryChannel implements Channel {
         return ref;
       },
       edit: async (ref, out) => record({ chatId, kind: 'edit', out, ref }),
+      download: async (fileId, maxBytes) => {
+        const data = this.files.get(fileId);
+        if (!data) throw new Error(`memory channel: no file ${fileId}`);
+        if (data.length > maxBytes) throw new UserError(`That file is too large (at most ${maxBytes} bytes).`);
+        return data;
+      },
       answerCallback: async (text) => {
         if (text) record({ chatId, kind: 'answer', out: { text } });
       },

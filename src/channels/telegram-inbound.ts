@@ -23,9 +23,10 @@ export function telegramInbound(update: Update, botUsername: string, now: number
     const m = update.message;
     if (!m.from || m.from.is_bot) return undefined;
     let text = typeof m.text === 'string' ? m.text : typeof m.caption === 'string' ? m.caption : undefined;
-    if (text === undefined) return undefined;
-    const cmd = /^\/[A-Za-z0-9_]+@([A-Za-z0-9_]+)/.exec(text);
-    if (cmd) {
+    const doc = m.document;
+    if (text === undefined && !doc) return undefined;
+    const cmd = text === undefined ? null : /^\/[A-Za-z0-9_]+@([A-Za-z0-9_]+)/.exec(text);
+    if (cmd && text !== undefined) {
       if (cmd[1]!.toLowerCase() !== botUsername.toLowerCase()) return undefined;
       text = text.replace(`@${cmd[1]}`, '');
     }
@@ -35,7 +36,8 @@ export function telegramInbound(update: Update, botUsername: string, now: number
       chatKind: m.chat.type === 'private' ? 'private' : 'group',
       userId: String(m.from.id),
       displayName: displayName(m.from),
-      text,
+      ...(text !== undefined ? { text } : {}),
+      ...(doc ? { file: { id: doc.file_id, name: truncate(doc.file_name ?? 'file', 120), ...(doc.file_size !== undefined ? { size: doc.file_size } : {}) } } : {}),
       messageId: String(m.message_id),
       updateId: String(update.update_id),
       receivedAt: now,

@@ -4,6 +4,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { createConcurrentSink, createRunner, createSource, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import type { Channel, ChannelInfo, ChannelState, Dispatch } from './channel.js';
 import type { Outbound, SentRef } from '../core/message.js';
+import { UserError } from '../core/errors.js';
 import type { Replier } from '../core/handler.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
@@ -217,6 +218,16 @@ export class TelegramChannel implements Channel {
           }
           for (const part of rest) await this.sendHtml(chatId, part);
         }),
+      download: async (fileId, maxBytes) => {
+        const file = await this.bot.api.getFile(fileId);
+        if (!file.file_path) throw new UserError('Telegram did not make that file available.');
+        if ((file.file_size ?? 0) > maxBytes) throw new UserError(`That file is too large (${file.file_size} bytes; at most ${maxBytes}).`);
+        const res = await fetch(`${this.cfg.apiRoot}/file/bot${this.cfg.token}/${file.file_path}`, { signal: AbortSignal.timeout(60_000) });
+        if (!res.ok) throw new UserError('The file could not be downloaded from Telegram; send it again.');
+        const data = Buffer.from(await res.arrayBuffer());
+        if (data.length > maxBytes) throw new UserError(`That file is too large (at most ${maxBytes} bytes).`);
+        return data;
+      },
       answerCallback: async (text) => {
         if (answered) {
           if (text) await this.replier(chatId).send({ text });

@@ -1,6 +1,7 @@
 import type { Ctx, ParsedCommand, Replier } from './handler.js';
 import type { Inbound, Outbound, RichText, SentRef } from './message.js';
 import { asOutbound, userKey } from './message.js';
+import { UserError } from './errors.js';
 import type { Identity, Role } from '../access/roles.js';
 import type { Services } from './services.js';
 import type { Logger } from './logger.js';
@@ -43,5 +44,10 @@ export class MessageContext implements Ctx {
 
   answerCallback(text?: string): Promise<void> {
     return this.replier.answerCallback(text);
+  }
+
+  download(fileId: string, maxBytes: number): Promise<Buffer> {
+    if (!this.replier.download) return Promise.reject(new UserError('Files cannot be received on this channel.'));
+    return this.replier.download(fileId, maxBytes);
   }
 }

@@ -50,6 +50,8 @@ export interface Replier {
   edit(ref: SentRef, out: Outbound): Promise<void>;
   /** Answers a button press (stops the spinner); safe to call when there is none. */
   answerCallback(text?: string): Promise<void>;
+  /** The bytes of a file the person sent (Inbound.file), refused above maxBytes; absent where a channel cannot. */
+  download?(fileId: string, maxBytes: number): Promise<Buffer>;
 }
 
 export interface Ctx {
@@ -64,6 +66,8 @@ export interface Ctx {
   reply(out: Outbound | RichText): Promise<SentRef | undefined>;
   edit(ref: SentRef, out: Outbound | RichText): Promise<void>;
   answerCallback(text?: string): Promise<void>;
+  /** The bytes of the file this message carries; a UserError where the channel cannot fetch files. */
+  download(fileId: string, maxBytes: number): Promise<Buffer>;
   /** Set by the chain: the deepest handler reached (the one that ended the chain, or threw). */
   handledBy?: string;
   /** Set by links that refuse or fail a message; 'ok' when unset (for metrics). */

@@ -15,6 +15,8 @@ export interface Inbound {
   displayName: string;
   /** Message text; absent for button presses. */
   text?: string;
+  /** A document the person sent (its caption, if any, is `text`); fetch it with ctx.download(file.id). */
+  file?: { id: string; name: string; size?: number };
   /** A button press: the opaque data the button carried (never trusted) and the channel's query id. */
   callback?: { queryId: string; data: string; messageId?: string };
   messageId?: string;

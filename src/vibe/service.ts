@@ -141,6 +141,18 @@ export class VibeService {
     return this.d.approvals.answer(userKey, id, choice);
   }
 
+  /** A file the person sent, saved into the current project (a secret-looking name is refused). */
+  receive(userKey: string, rel: string, data: Buffer): { path: string; project: string; created: boolean } {
+    this.d.lockdown.assertOff('Saving files into a /vibe workspace');
+    const project = this.project(userKey);
+    try {
+      const r = Workspace.forUser(this.d.dataDir, userKey, project).receive(rel, data);
+      return { path: rel, project, created: r.created };
+    } catch (err) {
+      throw err instanceof WorkspaceError ? new UserError(err.userMessage) : err;
+    }
+  }
+
   /** A file from the workspace, to send to chat. */
   file(userKey: string, rel: string): { name: string; data: Buffer } {
     try {

@@ -11,10 +11,12 @@ import type { AddressInfo } from 'node:net';
 
 export interface RecordedCall { method: string; params: Record<string, unknown>; at: number; token: string; answeredWith: 'ok' | 'error'; errorCode?: number }
 export interface FaultPlan {
-  /** called for every method call except getUpdates; return undefined for a normal answer.
+  /** called for every method call except getUpdates (see `pollFaults`); return undefined for a normal answer.
    *  `callIndex` is the index this call gets in `calls` (0-based, counts all recorded calls). */
   (method: string, params: Record<string, unknown>, callIndex: number): undefined | { kind: '429'; retryAfter: number } | { kind: '500' } | { kind: 'timeout'; ms: number } | { kind: 'lost-answer' }
 }
+/** Faults for getUpdates, which is not recorded in `calls`; `pollIndex` counts getUpdates requests (0-based). */
+export type PollFaultPlan = (params: Record<string, unknown>, pollIndex: number) => undefined | { kind: '429'; retryAfter: number } | { kind: '500' } | { kind: 'timeout'; ms: number };
 export interface FakeTelegramOptions { token?: string; botUsername?: string; botId?: number }
 
 type Params = Record<string, unknown>;
@@ -124,6 +126,9 @@ export class FakeTelegramBotApi {
   readonly token: string;
   readonly calls: RecordedCall[] = [];
   faults: FaultPlan | undefined;
+  pollFaults: PollFaultPlan | undefined;
+  /** getUpdates requests received (with the right token), faulted or not. */
+  polls = 0;
   /** Non-empty simulates a webhook set on the bot: getUpdates then answers 409 until deleteWebhook. */
   webhookUrl = '';
   private readonly me: Params;
@@ -141,6 +146,8 @@ export class FakeTelegramBotApi {
   private readonly callbackQueries = new Map<string, boolean>();
   private nextQueryId = 4_000_000_000;
   private readonly handlers = new Map<string, [string, (p: Params) => unknown]>();
+  /** Documents people sent, by file_id. */
+  private readonly files = new Map<string, Buffer>();
 
   constructor(opts: FakeTelegramOptions = {}) {
     this.token = opts.token ?? '123456:TEST-token';
@@ -157,6 +164,11 @@ export class FakeTelegramBotApi {
       setWebhook: (p) => { this.webhookUrl = String(p.url ?? ''); return true; },
       deleteWebhook: (p) => { this.webhookUrl = ''; if (p.drop_pending_updates) this.queue = []; return true; },
       getWebhookInfo: () => ({ url: this.webhookUrl, has_custom_certificate: false, pending_update_count: this.queue.length }),
+      getFile: (p) => {
+        const file = this.files.get(String(p.file_id));
+        if (!file) throw new ApiError(400, 'Bad Request: invalid file_id');
+        return { file_id: String(p.file_id), file_unique_id: `u${String(p.file_id)}`, file_size: file.length, file_path: `documents/${String(p.file_id)}` };
+      },
     };
     for (const m of TRUE_METHODS) table[m] = () => true;
     for (const m of MEDIA_METHODS) table[m] = (p) => this.storeBotMessage(this.chatId(p), '', p.reply_markup);
@@ -199,6 +211,16 @@ export class FakeTelegramBotApi {
     const entities = text.startsWith('/') ? [{ type: 'bot_command', offset: 0, length: text.split(' ')[0]!.length }] : undefined;
     return this.pushRawUpdate({ message: { message_id: this.nextMessageId(chatId), date: now(), chat,
       from: { id: from.id, is_bot: false, ...user }, text, ...(entities ? { entities } : {}) } });
+  }
+
+  /** A person sends a document (stored here, so getFile and the download serve it). */
+  sendDocument(from: { id: number; first_name?: string }, name: string, bytes: Buffer, caption?: string): number {
+    const fileId = `doc${this.files.size + 1}`;
+    this.files.set(fileId, bytes);
+    const chat = { id: from.id, type: 'private' as const, first_name: from.first_name ?? 'Tester' };
+    this.chats.set(from.id, chat);
+    return this.pushRawUpdate({ message: { message_id: this.nextMessageId(from.id), date: now(), chat, from: { id: from.id, is_bot: false, first_name: from.first_name ?? 'Tester' },
+      document: { file_id: fileId, file_unique_id: `u${fileId}`, file_name: name, file_size: bytes.length }, ...(caption ? { caption } : {}) } });
   }
 
   pressButton(from: { id: number; first_name?: string }, data: string, messageId: number, opts: { chatId?: number } = {}): string {
@@ -245,6 +267,14 @@ export class FakeTelegramBotApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // File downloads, as api.telegram.org/file/bot<token>/<file_path> serves them.
+    const download = /^\/file\/bot([^/]*)\/documents\/(.+)$/.exec(url.pathname);
+    if (download) {
+      const file = download[1] === this.token ? this.files.get(decodeURIComponent(download[2]!)) : undefined;
+      if (!file) return writeJson(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.length }).end(file);
+      return;
+    }
     const route = /^\/bot([^/]*)\/([A-Za-z]+)$/.exec(url.pathname);
     let params: Params = {};
     try { params = await readParams(req, url); } catch (e) { return writeJson(res, 400, errorBody(e as ApiError)); }
@@ -252,7 +282,18 @@ export class FakeTelegramBotApi {
     const [, token, rawMethod] = route as RegExpExecArray & [string, string, string];
     const entry = this.handlers.get(rawMethod.toLowerCase());
     const method = entry?.[0] ?? (rawMethod.toLowerCase() === 'getupdates' ? 'getUpdates' : rawMethod);
-    if (method === 'getUpdates' && token === this.token) return this.getUpdates(params, res);
+    if (method === 'getUpdates' && token === this.token) {
+      // A faulted poll never reaches the queue: updates wait for the next one.
+      const fault = this.pollFaults?.(params, this.polls);
+      this.polls++;
+      if (fault?.kind === '429') return writeJson(res, 429, errorBody(new ApiError(429, `Too Many Requests: retry after ${fault.retryAfter}`, { retry_after: fault.retryAfter })));
+      if (fault?.kind === '500') return writeJson(res, 500, errorBody(new ApiError(500, 'Internal Server Error')));
+      if (fault?.kind === 'timeout') {
+        const t = setTimeout(() => { this.faultTimers.delete(t); req.socket.destroy(); }, fault.ms);
+        return void this.faultTimers.add(t);
+      }
+      return this.getUpdates(params, res);
+    }
     const rec: RecordedCall = { method, params, at: Date.now(), token, answeredWith: 'error' };
     const fail = (e: ApiError): void => { rec.errorCode = e.code; writeJson(res, e.code, errorBody(e)); };
     if (token !== this.token) {

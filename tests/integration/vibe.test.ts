@@ -249,3 +249,30 @@ describe('/vibe money and failures', () => {
     expect(doc.data.toString()).toBe('console.log(1);\n');
   });
 });
+
+describe('/vibe files from chat', () => {
+  it('a document sent during a session is saved into the project (at the caption path), a secret name is refused', async () => {
+    h = await makeBrainHarness({ env: ENV });
+    await h.say(ADMIN, '/vibe new');
+    const send = (id: string, name: string, data: string, caption?: string) => {
+      h!.memory.files.set(id, Buffer.from(data));
+      return h!.memory.inject({ channel: 'telegram', chatId: String(ADMIN), chatKind: 'private', userId: String(ADMIN), displayName: 'Ada', file: { id, name }, ...(caption ? { text: caption } : {}), messageId: id, receivedAt: h!.clock.now() });
+    };
+    expect((await send('f1', 'data.json', '{"a":1}')).map((m) => plainText(m.out.text))).toEqual(['Saved data.json (7 bytes) in project default. Claude can use it in your next message.']);
+    expect(readFileSync(join(workspace(h, ADMIN), 'data.json'), 'utf8')).toBe('{"a":1}');
+    await send('f2', 'x.txt', 'hello', 'docs/readme.txt');
+    expect(readFileSync(join(workspace(h, ADMIN), 'docs/readme.txt'), 'utf8')).toBe('hello');
+    expect((await send('f3', '.env', 'SECRET=1')).map((m) => plainText(m.out.text)).join()).toMatch(/secret/i);
+    expect(existsSync(join(workspace(h, ADMIN), '.env'))).toBe(false);
+    expect((await send('f4', '../../escape.txt', 'x', '../../escape.txt')).map((m) => plainText(m.out.text)).join()).not.toMatch(/^Saved/);
+    expect(existsSync(join(workspace(h, ADMIN), '..', '..', 'escape.txt'))).toBe(false);
+  });
+
+  it('without a session, a document is not taken', async () => {
+    h = await makeBrainHarness({ env: ENV });
+    h.memory.files.set('f1', Buffer.from('x'));
+    const out = await h.memory.inject({ channel: 'telegram', chatId: String(ADMIN), chatKind: 'private', userId: String(ADMIN), displayName: 'Ada', file: { id: 'f1', name: 'a.txt' }, messageId: '1', receivedAt: h.clock.now() });
+    expect(out.filter((m) => m.kind !== 'answer')).toEqual([]);
+    expect(existsSync(join(workspace(h, ADMIN), 'a.txt'))).toBe(false);
+  });
+});

@@ -56,6 +56,7 @@ const envSchema = z.object({
   TELEGRAM_GLOBAL_PER_SEC: num(0.1, 1_000).default(30),
   TELEGRAM_MAX_RETRIES: int(0, 20).default(6),
   TELEGRAM_REQUEST_TIMEOUT_SEC: int(1, 600).default(60),
+  TELEGRAM_STREAM_DRAFTS: bool.default(true),
   JARVIS_MASTER_SECRET: z.string().min(12, { message: 'expected at least 12 characters' }).optional(),
   TRADING_MODE: z.enum(['paper', 'live']).default('paper'),
   TRADING_LIVE_USERS: adminList.optional(),
@@ -159,6 +160,8 @@ export interface Config {
     globalPerSec: number;
     maxRetries: number;
     requestTimeoutSec: number;
+    /** Stream answers in private chats with sendMessageDraft (falls back to edits if the server lacks it). */
+    streamDrafts: boolean;
   };
 }
 
@@ -323,6 +326,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
             globalPerSec: e.TELEGRAM_GLOBAL_PER_SEC,
             maxRetries: e.TELEGRAM_MAX_RETRIES,
             requestTimeoutSec: e.TELEGRAM_REQUEST_TIMEOUT_SEC,
+            streamDrafts: e.TELEGRAM_STREAM_DRAFTS,
           }
         : undefined,
     },

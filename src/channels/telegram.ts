@@ -53,6 +53,8 @@ export class TelegramChannel implements Channel {
   readonly bot: Bot;
   private runner?: RunnerHandle;
   private state: ChannelState = 'starting';
+  private draftSeq = 0;
+  private draftsWork = true;
   private detail?: string;
   private offset = 0;
   private readonly outbox: Outbox;
@@ -200,6 +202,10 @@ export class TelegramChannel implements Channel {
     return {
       send: (out) =>
         delivering(async () => {
+          if (out.interim && this.canDraft(chatId)) {
+            const draftId = ++this.draftSeq;
+            if (await this.draft(chatId, draftId, out)) return { chatId, messageId: `draft-${draftId}`, held: true };
+          }
           let ref: SentRef | undefined;
           for (const part of renderForTelegram(out)) {
             const msg = await this.sendHtml(chatId, part);
@@ -210,6 +216,16 @@ export class TelegramChannel implements Channel {
         }),
       edit: (ref, out) =>
         delivering(async () => {
+          const draft = ref.held ? /^draft-(\d+)$/.exec(ref.messageId) : null;
+          if (draft) {
+            // A streamed draft: interim states update it; the final text is sent as a real message.
+            if (out.interim) {
+              await this.draft(chatId, Number(draft[1]), out);
+              return;
+            }
+            for (const part of renderForTelegram(out)) await this.sendHtml(chatId, part);
+            return;
+          }
           const [first, ...rest] = renderForTelegram(out);
           try {
             await this.bot.api.editMessageText(ref.chatId, Number(ref.messageId), first!.text, { parse_mode: 'HTML', reply_markup: first!.reply_markup });
@@ -237,6 +253,29 @@ export class TelegramChannel implements Channel {
         await this.answer(queryId!, text);
       },
     };
+  }
+
+  /** Drafts work in private chats (positive ids) while the server has the method. */
+  private canDraft(chatId: string): boolean {
+    return this.cfg.streamDrafts && this.draftsWork && /^\d+$/.test(chatId);
+  }
+
+  /**
+   * Shows a streamed answer's current text as an animated draft (Bot API 9.3+). False when the
+   * server does not know the method (drafts are then off for this run and edits are used).
+   */
+  private async draft(chatId: string, draftId: number, out: Outbound): Promise<boolean> {
+    const [first] = renderForTelegram(out);
+    try {
+      await this.bot.api.sendMessageDraft(Number(chatId), draftId, first?.text ?? '', { parse_mode: 'HTML' });
+      return true;
+    } catch (err) {
+      if (err instanceof GrammyError && (err.error_code === 404 || /method not found|unknown method/i.test(err.description))) {
+        this.draftsWork = false;
+        this.deps.log.warn('this Bot API server has no sendMessageDraft: streaming with edits instead');
+      }
+      return false;
+    }
   }
 
   private async sendHtml(chatId: string, part: ReturnType<typeof renderForTelegram>[number]) {

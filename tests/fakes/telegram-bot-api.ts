@@ -146,6 +146,8 @@ export class FakeTelegramBotApi {
   private readonly callbackQueries = new Map<string, boolean>();
   private nextQueryId = 4_000_000_000;
   private readonly handlers = new Map<string, [string, (p: Params) => unknown]>();
+  /** sendMessageDraft calls, in order (drafts are ephemeral: they are not messages). */
+  readonly drafts: { chatId: number; draftId: number; text: string }[] = [];
   /** Documents people sent, by file_id. */
   private readonly files = new Map<string, Buffer>();
 
@@ -164,6 +166,14 @@ export class FakeTelegramBotApi {
       setWebhook: (p) => { this.webhookUrl = String(p.url ?? ''); return true; },
       deleteWebhook: (p) => { this.webhookUrl = ''; if (p.drop_pending_updates) this.queue = []; return true; },
       getWebhookInfo: () => ({ url: this.webhookUrl, has_custom_certificate: false, pending_update_count: this.queue.length }),
+      sendMessageDraft: (p) => {
+        if (!Number.isInteger(Number(p.draft_id)) || Number(p.draft_id) === 0) throw new ApiError(400, 'Bad Request: draft_id must be non-zero');
+        if (Number(this.chatId(p)) < 0) throw new ApiError(400, 'Bad Request: drafts are for private chats only');
+        const text = String(p.text ?? '');
+        if (text) checkText(text, p.parse_mode);
+        this.drafts.push({ chatId: Number(this.chatId(p)), draftId: Number(p.draft_id), text });
+        return true;
+      },
       getFile: (p) => {
         const file = this.files.get(String(p.file_id));
         if (!file) throw new ApiError(400, 'Bad Request: invalid file_id');

@@ -185,7 +185,10 @@ export class VibeService {
 
   private async sendApproval(sink: ReplySink, id: number, req: ApprovalRequest): Promise<void> {
     const what = req.kind === 'command' ? 'Run this command?' : req.kind === 'delete' ? 'Delete this file?' : 'Allow this change?';
-    const detail = req.detail.length > APPROVAL_DETAIL_MAX ? `${req.detail.slice(0, APPROVAL_DETAIL_MAX)}\n… (${req.detail.length - APPROVAL_DETAIL_MAX} more characters)` : req.detail;
+    // A long change is shown in part, and attached whole as a file, so the person sees all of it.
+    const long = req.detail.length > APPROVAL_DETAIL_MAX;
+    const detail = long ? `${req.detail.slice(0, APPROVAL_DETAIL_MAX)}\n… (${req.detail.length - APPROVAL_DETAIL_MAX} more characters: the whole of it is in the attached file)` : req.detail;
+    const document = long ? { name: req.kind === 'command' ? 'command.sh' : 'change.diff', data: Buffer.from(req.detail) } : undefined;
     const secs = Math.round(this.d.config.approvalTimeoutMs / 1000);
     const buttons: Button[][] = [
       [
@@ -194,6 +197,6 @@ export class VibeService {
       ],
       [{ label: 'Always for this session', data: `vibe:all:${id}` }],
     ];
-    await sink.reply({ text: `${what} (no answer in ${secs} s is a no)\n\n${detail}`, buttons });
+    await sink.reply({ text: `${what} (no answer in ${secs} s is a no)\n\n${detail}`, buttons, ...(document ? { document } : {}) });
   }
 }

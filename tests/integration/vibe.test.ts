@@ -276,3 +276,15 @@ describe('/vibe files from chat', () => {
     expect(existsSync(join(workspace(h, ADMIN), 'a.txt'))).toBe(false);
   });
 });
+
+describe('/vibe long approvals', () => {
+  it('a change too long to show is attached whole as a file to the approval request', async () => {
+    h = await makeBrainHarness({ env: ENV });
+    const content = Array.from({ length: 400 }, (_, i) => `line ${i} of a long generated file`).join('\n');
+    h.claude.script({ toolUses: [{ name: 'create_file', input: { path: 'build/out.bin', content } }] }, { text: 'ok' });
+    await vibe(h, ADMIN, '/vibe generate the build output');
+    const request = h.memory.sent.find((m) => m.out.document?.name === 'change.diff')!;
+    expect(plainText(request.out.text)).toMatch(/^Allow this change\? .*more characters: the whole of it is in the attached file\)$/s);
+    expect(request.out.document!.data.toString()).toContain('line 399 of a long generated file');
+  });
+});

@@ -101,6 +101,19 @@ describe('budgets and the ledger', () => {
     expect(usage).toMatch(/your daily: \$0\.01 of \$1\.00/);
   });
 
+  it('/usage says what routing to the local model saved, from the ledger; /usage all is for admins', async () => {
+    h = await makeBrainHarness();
+    h.claude.script({ text: 'code', usage: { input: 1_000, output: 1_000 } });
+    await h.say(ADMIN, 'write a regex for ipv4 addresses');
+    h.local.script({ text: 'hi', usage: { input: 1_000, output: 1_000 } });
+    await h.say(ADMIN, 'hello');
+    await h.settle();
+    // The local call's tokens at Claude prices: 1,000 x $3/M + 1,000 x $15/M = $0.018 of $0.036 all-Claude, plus the extraction calls.
+    expect((await h.say(ADMIN, '/usage'))[0]).toMatch(/This month: Routing to the local model saved about \$0\.0\d+ \(5\d% of what everything on Claude would have cost\)\./);
+    expect(await h.say(USER, '/usage all')).toEqual(["Only admins may see everyone's usage."]);
+    expect((await h.say(ADMIN, '/usage all'))[0]).toMatch(/^AI usage this month, everyone \(\$0\.0180\):\ntelegram:1001: claude: 1 call/);
+  });
+
   it('a used-up budget switches Claude-routed messages to the local model, then refuses without one', async () => {
     h = await makeBrainHarness({ env: { LLM_BUDGET_USER_DAILY_USD: '0.05' } });
     h.claude.script({ text: 'expensive answer', usage: { input: 2_000, output: 2_000 } });

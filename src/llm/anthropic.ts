@@ -48,11 +48,7 @@ export class AnthropicProvider implements LlmProvider, AgentProvider {
       );
       for await (const ev of stream) {
         if (ev.type === 'message_start') {
-          const u = ev.message.usage;
-          usage.inputTokens = u.input_tokens ?? 0;
-          usage.outputTokens = u.output_tokens ?? 0;
-          usage.cacheReadTokens = u.cache_read_input_tokens ?? 0;
-          usage.cacheWriteTokens = u.cache_creation_input_tokens ?? 0;
+          Object.assign(usage, startUsage(ev.message.usage));
         } else if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') {
           text += ev.delta.text;
           req.onText?.(ev.delta.text);
@@ -92,11 +88,7 @@ export class AnthropicProvider implements LlmProvider, AgentProvider {
       );
       for await (const ev of stream) {
         if (ev.type === 'message_start') {
-          const u = ev.message.usage;
-          usage.inputTokens = u.input_tokens ?? 0;
-          usage.outputTokens = u.output_tokens ?? 0;
-          usage.cacheReadTokens = u.cache_read_input_tokens ?? 0;
-          usage.cacheWriteTokens = u.cache_creation_input_tokens ?? 0;
+          Object.assign(usage, startUsage(ev.message.usage));
         } else if (ev.type === 'content_block_start') {
           const b = ev.content_block;
           if (b.type === 'tool_use') blocks[ev.index] = { kind: 'tool', id: b.id, name: b.name, json: '' };
@@ -162,4 +154,9 @@ function toAnthropicMessage(m: AgentRequest['messages'][number]): Anthropic.Mess
       return { type: 'tool_result', tool_use_id: b.toolUseId, content: b.content, ...(b.isError ? { is_error: true } : {}) };
     }),
   };
+}
+
+/** Input-side usage as message_start reports it (output tokens follow in message_delta). */
+function startUsage(u: Anthropic.Usage): LlmUsage {
+  return { inputTokens: u.input_tokens ?? 0, outputTokens: u.output_tokens ?? 0, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 };
 }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { isClusterError } from '../../cluster/errors.js';
-import { ProxmoxClient } from '../../cluster/proxmox.js';
+import { clusterClient } from '../../cluster/build.js';
 import { fail, pass, skip, warn, type Check } from './types.js';
 
 /** Proxmox: the API answers over trusted TLS, the token is accepted, and it can see guests. */
@@ -10,15 +9,7 @@ export const proxmoxCheck: Check = {
   async run({ config, timeoutMs }) {
     const c = config.cluster;
     if (!c) return skip('not configured (PROXMOX_URL, PROXMOX_TOKEN_ID, PROXMOX_TOKEN_SECRET)');
-    const client = new ProxmoxClient({
-      baseUrl: c.url,
-      tokenId: c.tokenId,
-      tokenSecret: c.tokenSecret,
-      ca: c.caFile ? readFileSync(c.caFile) : undefined,
-      fingerprint: c.fingerprint,
-      timeoutMs: Math.min(c.timeoutMs, timeoutMs),
-      retries: 0,
-    });
+    const client = clusterClient(c, { retries: 0, timeoutMs: Math.min(c.timeoutMs, timeoutMs) });
     try {
       const version = await client.version();
       const guests = await client.resources('vm');

@@ -91,6 +91,10 @@ export function quoteMessage(plan: BuyPlan, flow: string, run: string, ttlMs: nu
 const YES = /^(y|yes|confirm|ok)$/i;
 const NO = /^(n|no|cancel|stop)$/i;
 
+/** Said when Jarvis died while a Confirm was being carried out (see Flow.once): the same button must not buy again. */
+export const INTERRUPTED_BUY =
+  'Jarvis restarted while your buy was being carried out. It may or may not have gone through, and it will not be repeated from that quote: check /positions before buying again.';
+
 /** The Confirm/Cancel answer, shared by the guided flow and /buy's confirmation. */
 export async function confirmStep(ctx: Ctx, input: FlowInput, data: FlowData): Promise<FlowResult> {
   const answer = input.kind === 'choice' ? input.value : input.text.trim();
@@ -198,6 +202,7 @@ const buyFlow: Flow = {
     },
     confirm: (ctx, input, data) => confirmStep(ctx, input, data),
   },
+  once: { confirm: INTERRUPTED_BUY },
 };
 
 export default buyFlow;

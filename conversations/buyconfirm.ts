@@ -1,7 +1,7 @@
 import type { Flow } from '../src/core/flows.js';
 import type { Ctx } from '../src/core/handler.js';
 import type { BuyPlan } from '../src/trading/service.js';
-import { confirmStep, quoteData, quoteMessage } from './buy.js';
+import { confirmStep, INTERRUPTED_BUY, quoteData, quoteMessage } from './buy.js';
 
 /**
  * The confirmation /buy asks for when presets filled in TP/SL or a live buy is large: the quote
@@ -20,6 +20,7 @@ const buyConfirm: Flow = {
   role: 'user',
   effect: 'act',
   steps: { confirm: confirmStep },
+  once: { confirm: INTERRUPTED_BUY },
 };
 
 export default buyConfirm;

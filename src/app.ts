@@ -187,6 +187,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
       // Whatever a crash left half-done is settled before anything may buy or sell. Only the
       // process that runs the jobs does this: `jarvis chat` must not touch another's exits.
       if (opts.jobs !== false) await trading.reconcile();
+      // Flows whose step was running when Jarvis stopped: a step that acts is not run again from the same button.
+      if (opts.jobs !== false) {
+        const flows = services.flows.reconcile((userKey, chatId, text) => notices.enqueue({ userKey, chatId, out: { text } }));
+        if (flows.resumed || flows.ended) log.info(flows, 'flows reconciled');
+      }
       // Cluster follow-ups edit the reply that asked for them, in whichever channel that was.
       cluster?.actions.setEditor(async (userKey, ref, out) => {
         const channel = channels.find((c) => c.name === parseIdentity(userKey)?.channel);

@@ -6,7 +6,9 @@ import type { Role } from '../access/roles.js';
 
 /**
  * Persisted, channel-agnostic multi-step flows. One active flow per (channel, chat, user); its
- * step and data live in SQLite, so a restart in the middle of a flow resumes it.
+ * step and data live in SQLite, so a restart in the middle of a flow resumes it. A step that acts
+ * and must not run twice is named in its flow's `once`: if Jarvis dies while it runs, the next
+ * start ends the flow instead (see FlowEngine.reconcile).
  */
 
 export type FlowInput = { kind: 'text'; text: string } | { kind: 'choice'; value: string };
@@ -25,6 +27,21 @@ export interface Flow {
   effect: Effect;
   /** `run` identifies this run of the flow; buttons carry it (see flowButtonData). */
   steps: Record<string, (ctx: Ctx, input: FlowInput, data: FlowData, run: string) => Promise<FlowResult>>;
+  /**
+   * Steps that act (move money, change a machine) and so must never run twice for one answer, each
+   * with what to tell the person if Jarvis died while it ran. The step may or may not have acted
+   * then, and its reply may be lost: resumed, the same button would run it again. So the next start
+   * ends such a flow and says this, to check before trying again.
+   */
+  once?: Record<string, string>;
+}
+
+/** What a start-up found of steps that were running when Jarvis stopped. */
+export interface FlowReconcileReport {
+  /** Steps safe to run again: their flows continue where they were. */
+  resumed: number;
+  /** `once` steps: their flows were ended and the person told. */
+  ended: number;
 }
 
 export interface ActiveFlow {
@@ -82,6 +99,7 @@ export class FlowEngine {
     for (const f of flows) {
       if (this.flows.has(f.name)) throw new Error(`two flows are named ${f.name}`);
       if (!NAME.test(f.name) || !Object.keys(f.steps).every((k) => NAME.test(k))) throw new Error(`flow ${f.name}: names of flows and steps must match ${NAME}`);
+      for (const step of Object.keys(f.once ?? {})) if (!f.steps[step]) throw new Error(`flow ${f.name}: once names ${step}, which is not one of its steps`);
       this.flows.set(f.name, f);
     }
     this.sql = {
@@ -90,11 +108,16 @@ export class FlowEngine {
         `INSERT INTO flows (channel, chat_id, user_id, flow, run, step, data, expires_at, updated_at)
          VALUES (@channel, @chatId, @userId, @flow, @run, @step, @data, @expiresAt, @now)
          ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET flow = excluded.flow, run = excluded.run, step = excluded.step,
-           data = excluded.data, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+           data = excluded.data, expires_at = excluded.expires_at, updated_at = excluded.updated_at, running = 0`,
       ),
       // Guarded: only the step we read moves on, so a duplicate delivery cannot advance a flow twice.
+      // `running` is 1 from the claim until the step's outcome is written (see reconcile).
       advance: db.prepare(
-        `UPDATE flows SET step = @step, data = @data, expires_at = @expiresAt, updated_at = @now
+        `UPDATE flows SET step = @step, data = @data, expires_at = @expiresAt, updated_at = @now, running = @running
+         WHERE channel = @channel AND chat_id = @chatId AND user_id = @userId AND flow = @flow AND step = @fromStep AND updated_at = @fromUpdated`,
+      ),
+      settle: db.prepare(
+        `UPDATE flows SET running = 0
          WHERE channel = @channel AND chat_id = @chatId AND user_id = @userId AND flow = @flow AND step = @fromStep AND updated_at = @fromUpdated`,
       ),
       finish: db.prepare(
@@ -102,6 +125,9 @@ export class FlowEngine {
       ),
       delete: db.prepare('DELETE FROM flows WHERE channel = @channel AND chat_id = @chatId AND user_id = @userId'),
       purge: db.prepare('DELETE FROM flows WHERE expires_at < ?'),
+      interrupted: db.prepare('SELECT channel, chat_id, user_id, flow, step FROM flows WHERE running = 1'),
+      resume: db.prepare('UPDATE flows SET running = 0 WHERE channel = @channel AND chat_id = @chat_id AND user_id = @user_id AND running = 1'),
+      end: db.prepare('DELETE FROM flows WHERE channel = @channel AND chat_id = @chat_id AND user_id = @user_id AND running = 1'),
     };
   }
 
@@ -155,7 +181,7 @@ export class FlowEngine {
     if (this.busy.has(key)) return false;
     const now = Math.max(this.clock.now(), active.updatedAt + 1);
     const guard = { ...w, flow: active.flow, fromStep: active.step, fromUpdated: active.updatedAt };
-    const claimed = this.sql.advance.run({ ...guard, step: active.step, data: JSON.stringify(active.data), expiresAt: now + this.ttlMs, now }).changes === 1;
+    const claimed = this.sql.advance.run({ ...guard, step: active.step, data: JSON.stringify(active.data), expiresAt: now + this.ttlMs, now, running: 1 }).changes === 1;
     if (!claimed) return false;
     this.busy.add(key);
     const claimedGuard = { ...guard, fromUpdated: now };
@@ -174,9 +200,34 @@ export class FlowEngine {
     else if ('next' in result) {
       if (!f.steps[result.next]) throw new Error(`flow ${f.name} has no step ${result.next}`);
       const at = Math.max(this.clock.now(), now + 1);
-      this.sql.advance.run({ ...claimedGuard, step: result.next, data: JSON.stringify(result.data), expiresAt: at + this.ttlMs, now: at });
-    }
+      this.sql.advance.run({ ...claimedGuard, step: result.next, data: JSON.stringify(result.data), expiresAt: at + this.ttlMs, now: at, running: 0 });
+    } else this.sql.settle.run(claimedGuard);
     return true;
+  }
+
+  /**
+   * At start, before any channel delivers a message: flows whose step was running when Jarvis
+   * stopped (killed, crashed, or out of shutdown time). A `once` step may have acted, or not, and
+   * its answer may never have reached the person; run again from the same button it could act
+   * twice (buy twice). So its flow ends and `tell` says so, in the transaction that ends it (give it
+   * Notices.enqueue). Any other step is safe to repeat: its flow continues at that step.
+   * Only the process that owns the channels may call this (a second process sharing the file,
+   * `jarvis chat`, would take the daemon's running steps for interrupted ones).
+   */
+  reconcile(tell: (userKey: string, chatId: string, text: string) => void): FlowReconcileReport {
+    const report: FlowReconcileReport = { resumed: 0, ended: 0 };
+    this.db.transaction(() => {
+      for (const row of this.sql.interrupted.all() as { channel: string; chat_id: string; user_id: string; flow: string; step: string }[]) {
+        const say = this.flows.get(row.flow)?.once?.[row.step];
+        if (say === undefined) {
+          report.resumed += this.sql.resume.run(row).changes;
+          continue;
+        }
+        report.ended += this.sql.end.run(row).changes;
+        tell(`${row.channel}:${row.user_id}`, row.chat_id, say);
+      }
+    })();
+    return report;
   }
 
   /**

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/storage/database.js';
+import { openDatabase, type Db } from '../../src/storage/database.js';
 import { migrate, readMigrations } from '../../src/storage/migrations.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { FlowEngine, flowButtonData, parseFlowButton, type Flow } from '../../src/core/flows.js';
@@ -30,9 +30,13 @@ function gatedFlow() {
   return { flow, release, acted };
 }
 
-function engine(flow: Flow) {
+function database(): Db {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'jarvis-fe-')), 'j.db'));
   migrate(db, readMigrations(join(projectRoot(), 'migrations')));
+  return db;
+}
+
+function engine(flow: Flow, db = database()) {
   return new FlowEngine(db, [flow], 60_000, new ManualClock());
 }
 
@@ -59,6 +63,36 @@ describe('FlowEngine', () => {
     await expect(flows.advance(ctx, flows.active(ctx)!, { kind: 'text', text: 'fail' })).rejects.toThrow('reply failed');
     expect(flows.active(ctx)).toBeUndefined();
     expect(acted).toEqual(['fail']);
+  });
+
+  it('at start, ends a flow whose acting (once) step was running when Jarvis died, telling the person; other steps resume', async () => {
+    const { flow } = gatedFlow();
+    const pay: Flow = { ...flow, steps: { ...flow.steps, ask: async () => ({ next: 'confirm', data: {} }) }, once: { confirm: 'It may have gone through: check.' } };
+    const db = database();
+    const dead = engine(pay, db);
+    const other = { inbound: { channel: 'telegram', chatId: '2', userId: '2' } } as unknown as Ctx;
+    dead.start(ctx, 'pay', 'confirm');
+    dead.start(other, 'pay', 'ask');
+    // Both steps start and never finish: the process dies while they run.
+    void dead.advance(ctx, dead.active(ctx)!, { kind: 'choice', value: 'yes' });
+    const gate = new Promise<never>(() => undefined);
+    const stuck: Flow = { ...pay, steps: { ...pay.steps, ask: () => gate } };
+    void engine(stuck, db).advance(other, dead.active(other)!, { kind: 'text', text: 'hi' });
+
+    const told: [string, string, string][] = [];
+    const next = engine(pay, db);
+    expect(next.reconcile((...t) => told.push(t))).toEqual({ resumed: 1, ended: 1 });
+    expect(told).toEqual([['telegram:1', '1', 'It may have gone through: check.']]);
+    expect(next.active(ctx)).toBeUndefined(); // the same Confirm button now finds no flow: it cannot buy again
+    expect(next.active(other)).toMatchObject({ flow: 'pay', step: 'ask' });
+    expect(await next.advance(other, next.active(other)!, { kind: 'text', text: 'hi' })).toBe(true);
+    expect(next.active(other)).toMatchObject({ step: 'confirm' });
+    expect(next.reconcile(() => undefined)).toEqual({ resumed: 0, ended: 0 }); // a finished step leaves nothing to settle
+  });
+
+  it('refuses a once naming a step the flow does not have', () => {
+    const { flow } = gatedFlow();
+    expect(() => engine({ ...flow, once: { confrim: 'x' } })).toThrow(/once names confrim/);
   });
 
   it('keeps button data within 64 bytes and refuses what does not fit', () => {

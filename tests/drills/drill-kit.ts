@@ -4,6 +4,7 @@
  * files from /proc. Quick or full comes from mode.ts (`JARVIS_DRILLS=full`, npm run drills).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { sleep } from '../e2e/harness.js';
 import { drillSize, FULL } from './mode.js';
 
 export { FULL };
@@ -81,9 +82,9 @@ export function leakScanner(secrets: readonly string[], paths: readonly string[]
 /** Half a surrogate pair: not Unicode text, and Telegram refuses a message that carries one. */
 export const hasLoneSurrogate = (text: string): boolean => /\p{Cs}/u.test(text);
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Polls until `check` is true; throws with `what` (and `detail()` when given) after timeoutMs. */
+/** The e2e harness's `until`, plus `detail()` in the failure message: what the drill saw by then. */
 export async function until(check: () => boolean, what: string, timeoutMs: number, detail?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {

@@ -11,6 +11,10 @@ import type { InboundLedger } from './inbound-ledger.js';
  * Turns an Inbound and a channel's Replier into a Ctx and runs the chain. Tracks in-flight
  * messages so shutdown can let them finish.
  */
+const LONE_SURROGATE_SOURCE = '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+const LONE_SURROGATE = new RegExp(LONE_SURROGATE_SOURCE);
+const LONE_SURROGATE_ALL = new RegExp(LONE_SURROGATE_SOURCE, 'g');
+
 export class Dispatcher {
   private readonly inflight = new Set<Promise<void>>();
   private accepting = true;
@@ -45,9 +49,11 @@ export class Dispatcher {
     return this.inflight.size;
   }
 
-  private async handle(inbound: Inbound, replier: Replier): Promise<void> {
+  private async handle(raw: Inbound, replier: Replier): Promise<void> {
     const { services } = this;
     const t0 = performance.now();
+    // A lone surrogate (only a forged update can carry one) is never echoed back or stored.
+    const inbound = raw.text !== undefined && LONE_SURROGATE.test(raw.text) ? { ...raw, text: raw.text.replace(LONE_SURROGATE_ALL, '\uFFFD') } : raw;
     const command = inbound.callback ? undefined : parseCommand(inbound.text);
     if (command) command.spec = services.registry.command(command.name);
     let ctx: MessageContext;

@@ -52,3 +52,16 @@ describe('malformed input through the whole chain', () => {
     expect((await h.say(ADMIN, '/users'))[0]).toContain('telegram:2 — user');
   });
 });
+
+describe('lone surrogates', () => {
+  it('are replaced before the chain, so a reply never echoes one', async () => {
+    const h = await makeHarness();
+    try {
+      const [reply] = await h.say(ADMIN, '/allow \udfff');
+      expect(reply).toContain('\ufffd');
+      expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(reply!)).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -22,8 +22,13 @@ export type ExitResult =
 const MAX_CONCURRENT_EXITS = 4;
 
 export class ExitDesk {
-  private readonly queue: (() => Promise<void>)[] = [];
+  /** Exits waiting for a slot; stop-losses are queued ahead of everything else. */
+  private readonly queue: { job: () => Promise<void>; stop: boolean }[] = [];
   private active = 0;
+  /** Transactions being watched until they settle: outside the exit slots, so an RPC outage cannot block sales. */
+  private readonly settling = new Set<Promise<void>>();
+  /** Stops the watches at shutdown without cutting exits that are running. */
+  private readonly settleAbort = new AbortController();
   private readonly idle = new Set<() => void>();
   private readonly abort = new AbortController();
 
@@ -31,7 +36,7 @@ export class ExitDesk {
 
   /** Exits running or queued now. */
   get busy(): number {
-    return this.active + this.queue.length;
+    return this.active + this.queue.length + this.settling.size;
   }
 
   /** The intent for a trigger on a position. */
@@ -51,15 +56,22 @@ export class ExitDesk {
     return this.d.store.sql.claim.run({ id, exit: JSON.stringify(intent), userKey: userKey ?? null, version: version ?? null, now: this.d.clock.now() }).changes === 1;
   }
 
-  /** Queues a claimed exit; at most a few run at once so a crash does not spend the whole API budget in one second. */
-  submit(id: number): void {
-    this.queue.push(() => this.run(id).then(() => undefined));
+  /**
+   * Queues a claimed exit; at most a few run at once so a crash does not spend the whole API budget
+   * in one second. A stop-loss (fixed or trailing) goes ahead of take-profits and manual sales.
+   */
+  submit(id: number, reason?: ExitIntent['reason']): void {
+    const stop = reason === 'sl' || reason === 'trail';
+    const entry = { job: () => this.run(id).then(() => undefined), stop };
+    const at = stop ? this.queue.findIndex((e) => !e.stop) : -1;
+    if (at >= 0) this.queue.splice(at, 0, entry);
+    else this.queue.push(entry);
     this.pump();
   }
 
   private pump(): void {
     while (this.active < MAX_CONCURRENT_EXITS && this.queue.length > 0) {
-      const job = this.queue.shift()!;
+      const { job } = this.queue.shift()!;
       this.active++;
       void job()
         .catch((err) => this.d.log.error({ err }, 'exit crashed'))
@@ -269,10 +281,11 @@ export class ExitDesk {
    * `settle` may be async (it reads the fill from chain); whatever it throws is logged here.
    */
   settleLater(tx: TxRecord, settle: (outcome: 'confirmed' | 'gone') => void | Promise<void>): void {
-    this.queue.push(async () => {
+    const watch = (async () => {
       for (;;) {
-        if (this.abort.signal.aborted) return;
+        if (this.settleAbort.signal.aborted) return;
         await new Promise((r) => setTimeout(r, this.d.config.resendIntervalMs).unref());
+        if (this.settleAbort.signal.aborted) return;
         const outcome = await this.lookup(tx).catch(() => ({ status: 'pending' as const }));
         if (outcome.status === 'pending') continue;
         try {
@@ -282,13 +295,18 @@ export class ExitDesk {
         }
         return;
       }
+    })().finally(() => {
+      this.settling.delete(watch);
+      if (this.busy === 0) for (const r of this.idle) r();
     });
-    this.pump();
+    this.settling.add(watch);
   }
 
   /** Stops new work; waits (bounded) for running exits. Unfinished ones are reconciled next start. */
   async close(timeoutMs: number): Promise<void> {
     this.queue.length = 0;
+    // Watched transactions are looked up again by the next start's reconcile.
+    this.settleAbort.abort();
     if (this.active === 0) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {

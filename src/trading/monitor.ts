@@ -1,6 +1,7 @@
 import { SOL_MINT } from './base58.js';
 import type { TradingDeps } from './context.js';
 import type { ExitDesk } from './exits.js';
+import type { ExitIntent } from './store.js';
 import { VenueError } from './errors.js';
 import { shortMint } from './format.js';
 import { decideMint } from './mint-watch.js';
@@ -46,8 +47,9 @@ export class TpslMonitor {
     if (!locked) {
       for (const r of book.retrying) {
         if (r.exit === null || r.retry_at === null || r.retry_at > clock.now()) continue;
-        if (this.exits.claim(r.id, JSON.parse(r.exit), undefined, r.version)) {
-          this.exits.submit(r.id);
+        const intent = JSON.parse(r.exit) as ExitIntent;
+        if (this.exits.claim(r.id, intent, undefined, r.version)) {
+          this.exits.submit(r.id, intent.reason);
           report.retried++;
         }
       }
@@ -118,7 +120,7 @@ export class TpslMonitor {
             version++;
           }
           if (this.exits.claim(dcs.id, intent, undefined, version)) {
-            this.exits.submit(dcs.id);
+            this.exits.submit(dcs.id, intent.reason);
             report.triggered++;
           }
         }

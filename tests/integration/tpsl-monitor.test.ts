@@ -1,3 +1,4 @@
+import { SOL_MINT } from '../../src/trading/base58.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN } from '../support/app-harness.js';
 import { makeTradingHarness, MINT_A, MINT_B, type TradingHarness } from '../support/trading-harness.js';
@@ -285,6 +286,33 @@ describe('the monitor', () => {
     expect(calls).toHaveLength(2);
     for (const c of calls) expect(c.query.ids!.split(',').length).toBeLessThanOrEqual(50);
     expect(r.priced).toBe(60);
+  });
+
+  it('a stop-loss that fires while take-profit sales wait for a slot goes ahead of them', async () => {
+    const t = h.app.services.trading;
+    const db = h.app.services.db;
+    const ins = db.prepare(
+      `INSERT INTO positions (user_key, chat_id, mode, mint, decimals, state, cost_lamports, tokens_bought, tokens_left, entry_price, high_price, sl_pct, sl_trailing, tp, slippage_bps, opened_at, updated_at)
+       VALUES (?, ?, 'paper', ?, 6, 'open', 1000, '1000', '1000', 0.0001, 0.0001, 20, 0, '[{"at":50,"sell":100,"done":false}]', 100, 0, 0)`,
+    );
+    const { encodeBase58 } = await import('../../src/trading/base58.js');
+    const up = encodeBase58(Uint8Array.from({ length: 32 }, (_, j) => (j * 5 + 3) % 256));
+    const down = encodeBase58(Uint8Array.from({ length: 32 }, (_, j) => (j * 11 + 7) % 256));
+    h.market.setToken(up, { usdPrice: 0.015, decimals: 6 });
+    h.market.setToken(down, { usdPrice: 0.015, decimals: 6 });
+    for (let i = 0; i < 8; i++) ins.run(OWNER, String(ADMIN), up);
+    ins.run(OWNER, String(ADMIN), down);
+    h.market.jupiterDelayMs = 60;
+    // One tick: eight take-profits fire (four sell at once, four wait for a slot), then the stop-loss.
+    h.market.setPrice(up, 0.015 * 1.6);
+    h.market.setPrice(down, 0.015 * 0.75);
+    expect((await t.tick()).triggered).toBe(9);
+    for (let i = 0; i < 200 && t.exits.busy > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const sold = h.market.requestsTo('jupiter', '/swap/v1/quote').filter((r) => r.query.outputMint === SOL_MINT).map((r) => r.query.inputMint);
+    expect(sold).toHaveLength(9);
+    // Without the priority it would be the ninth quote; it is the fifth, the first free slot.
+    expect(sold.indexOf(down)).toBe(4);
+    expect(sells().map((x) => x.reason).sort()).toEqual([...Array(8).fill('tp'), 'sl'].sort());
   });
 
   it('holds triggers during lockdown and acts on them once it is lifted', async () => {

@@ -53,18 +53,19 @@ export class ClusterWatcher {
       return { nodes: 0, guests: 0, raised, cleared: [] };
     }
     const alerts = store.alerts();
+    const before = store.seen();
     const now = clock.now();
     const result = diffCluster({
       nodes,
       guests,
-      seen: store.seen(),
+      seen: before,
       alerts,
       thresholds: config.alert,
       expectedStop: (g) => store.actedOnSince(g.node, g.vmid, now - EXPECTED_STOP_MS),
     });
     const clear = result.clear;
     if (alerts.has(UNREACHABLE)) clear.push({ key: UNREACHABLE, detail: '', message: 'Jarvis can read the Proxmox cluster again.' });
-    const raised = this.apply(result.raise, clear, result.seen);
+    const raised = this.apply(result.raise, clear, { before, after: result.seen });
     return { nodes: nodes.length, guests: guests.length, raised, cleared: clear.map((c) => c.key) };
   }
 
@@ -79,7 +80,7 @@ export class ClusterWatcher {
   }
 
   /** Writes alerts, clears and the seen map, and queues the notices, all or nothing. Returns the keys raised. */
-  private apply(raise: AlertChange[], clear: AlertChange[], seen: Map<string, string> | undefined): string[] {
+  private apply(raise: AlertChange[], clear: AlertChange[], seen: { before: ReadonlyMap<string, string>; after: Map<string, string> } | undefined): string[] {
     const { store, db, clock } = this.d;
     const now = clock.now();
     const admins = this.admins();
@@ -95,8 +96,8 @@ export class ClusterWatcher {
         for (const a of admins) this.d.notices.enqueue({ userKey: a.key, chatId: a.chatId, out: { text: `✅ ${c.message}` } });
       }
       if (seen) {
-        for (const key of store.seen().keys()) if (!seen.has(key)) store.sql.unsee.run(key);
-        for (const [key, status] of seen) store.sql.see.run({ key, status, at: now });
+        for (const key of seen.before.keys()) if (!seen.after.has(key)) store.sql.unsee.run(key);
+        for (const [key, status] of seen.after) if (seen.before.get(key) !== status) store.sql.see.run({ key, status, at: now });
       }
     })();
     if (raised.length || clear.length) this.d.notices.kick();

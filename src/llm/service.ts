@@ -82,7 +82,7 @@ export class LlmService {
       const provider = providers[name]!;
       const reason = name === chosen.provider ? chosen.reason : blocked ? `${chosen.provider} over ${blocked.scope} budget` : lastError ? `${chosen.provider} failed (${lastError.kind})` : `${chosen.provider} not set up`;
       if (name === 'claude') {
-        blocked = this.d.budgets.blocking(opts.userKey, this.estimate(req), clock.now()) ?? undefined;
+        blocked = this.d.budgets.blocking(opts.userKey, this.estimate(req), clock.now());
         if (blocked) {
           this.d.log.info({ user: opts.userKey, scope: blocked.scope }, 'claude budget reached');
           continue;

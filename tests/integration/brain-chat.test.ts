@@ -56,6 +56,19 @@ describe('fallback', () => {
     ]);
   });
 
+  it('a local model that never answers times out, and Claude answers instead', async () => {
+    h = await makeBrainHarness({ env: { LLM_TIMEOUT_MS: '1000' } });
+    h.local.script({ hang: true });
+    h.claude.script({ text: 'Hello from Claude.' });
+    const t0 = Date.now();
+    expect(await h.ask(ADMIN, 'hey')).toBe('Hello from Claude.');
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(h.ledger().filter((r) => r.purpose === 'chat').map((r) => [r.provider, r.outcome])).toEqual([
+      ['local', 'timeout'],
+      ['claude', 'ok'],
+    ]);
+  });
+
   it('local down: Claude answers chit-chat', async () => {
     h = await makeBrainHarness();
     h.local.down = true;

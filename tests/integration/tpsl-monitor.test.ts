@@ -1,4 +1,4 @@
-import { SOL_MINT } from '../../src/trading/base58.js';
+import { encodeBase58, SOL_MINT } from '../../src/trading/base58.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN } from '../support/app-harness.js';
 import { makeTradingHarness, MINT_A, MINT_B, type TradingHarness } from '../support/trading-harness.js';
@@ -28,6 +28,21 @@ async function buy(s: string): Promise<Position> {
 const sells = () => h.app.services.db.prepare("SELECT reason, tokens, pnl_lamports AS pnl FROM trades WHERE side = 'sell' ORDER BY id").all() as { reason: string; tokens: string; pnl: number }[];
 const pos = (id: number) => h.app.services.trading.d.store.get(id)!;
 const balance = async () => (await h.app.services.trading.balance(OWNER)).lamports;
+/** A valid mint address from a byte pattern. */
+const makeMint = (byte: (j: number) => number) => encodeBase58(Uint8Array.from({ length: 32 }, (_, j) => byte(j) % 256));
+
+/**
+ * `n` open paper positions on `mint`, written straight into the store (buying them would take a
+ * quote each): entry at the fake's price (0.015 USD), TP +50% selling all, fixed SL 20%.
+ */
+function seedOpen(mint: string, n: number): void {
+  h.market.setToken(mint, { usdPrice: 0.015, decimals: 6 });
+  const ins = h.app.services.db.prepare(
+    `INSERT INTO positions (user_key, chat_id, mode, mint, decimals, state, cost_lamports, tokens_bought, tokens_left, entry_price, high_price, sl_pct, sl_trailing, tp, slippage_bps, opened_at, updated_at)
+     VALUES (?, ?, 'paper', ?, 6, 'open', 1000, '1000', '1000', 0.0001, 0.0001, 20, 0, '[{"at":50,"sell":100,"done":false}]', 100, 0, 0)`,
+  );
+  for (let i = 0; i < n; i++) ins.run(OWNER, String(ADMIN), mint);
+}
 
 beforeEach(async () => {
   h = await makeTradingHarness();
@@ -266,18 +281,9 @@ describe('the monitor', () => {
 
   it('evaluates many mints in batches of at most 50 ids per price call', async () => {
     const t = h.app.services.trading;
-    const db = h.app.services.db;
-    // Seed 120 open positions over 60 mints straight into the store (buying them would take 120 quotes).
-    const ins = db.prepare(
-      `INSERT INTO positions (user_key, chat_id, mode, mint, decimals, state, cost_lamports, tokens_bought, tokens_left, entry_price, high_price, sl_pct, sl_trailing, tp, slippage_bps, opened_at, updated_at)
-       VALUES (?, ?, 'paper', ?, 6, 'open', 1000, '1000', '1000', 0.0001, 0.0001, 20, 0, '[{"at":50,"sell":100,"done":false}]', 100, 0, 0)`,
-    );
-    const { encodeBase58 } = await import('../../src/trading/base58.js');
+    // 120 open positions over 60 mints, straight into the store (buying them would take 120 quotes).
     for (let i = 0; i < 60; i++) {
-      const mint = encodeBase58(Uint8Array.from({ length: 32 }, (_, j) => (i * 7 + j + 1) % 256));
-      h.market.setToken(mint, { usdPrice: 0.015, decimals: 6 });
-      ins.run(OWNER, String(ADMIN), mint);
-      ins.run(OWNER, String(ADMIN), mint);
+      seedOpen(makeMint((j) => i * 7 + j + 1), 2);
     }
     const before = h.market.requestsTo('jupiter', '/price/v3').length;
     const r = await t.tick();
@@ -290,18 +296,10 @@ describe('the monitor', () => {
 
   it('a stop-loss that fires while take-profit sales wait for a slot goes ahead of them', async () => {
     const t = h.app.services.trading;
-    const db = h.app.services.db;
-    const ins = db.prepare(
-      `INSERT INTO positions (user_key, chat_id, mode, mint, decimals, state, cost_lamports, tokens_bought, tokens_left, entry_price, high_price, sl_pct, sl_trailing, tp, slippage_bps, opened_at, updated_at)
-       VALUES (?, ?, 'paper', ?, 6, 'open', 1000, '1000', '1000', 0.0001, 0.0001, 20, 0, '[{"at":50,"sell":100,"done":false}]', 100, 0, 0)`,
-    );
-    const { encodeBase58 } = await import('../../src/trading/base58.js');
-    const up = encodeBase58(Uint8Array.from({ length: 32 }, (_, j) => (j * 5 + 3) % 256));
-    const down = encodeBase58(Uint8Array.from({ length: 32 }, (_, j) => (j * 11 + 7) % 256));
-    h.market.setToken(up, { usdPrice: 0.015, decimals: 6 });
-    h.market.setToken(down, { usdPrice: 0.015, decimals: 6 });
-    for (let i = 0; i < 8; i++) ins.run(OWNER, String(ADMIN), up);
-    ins.run(OWNER, String(ADMIN), down);
+    const up = makeMint((j) => j * 5 + 3);
+    const down = makeMint((j) => j * 11 + 7);
+    seedOpen(up, 8);
+    seedOpen(down, 1);
     h.market.jupiterDelayMs = 60;
     // One tick: eight take-profits fire (four sell at once, four wait for a slot), then the stop-loss.
     h.market.setPrice(up, 0.015 * 1.6);

@@ -57,6 +57,8 @@ export class TelegramChannel implements Channel {
   private draftsWork = true;
   private detail?: string;
   private offset = 0;
+  /** Replayed updates not finished yet (queued in their chat's sequence or being handled). */
+  private replaying = 0;
   private readonly outbox: Outbox;
 
   constructor(private readonly cfg: TelegramConfig, private readonly deps: { log: Logger; metrics: Metrics; clock: Clock; inbox: UpdateInbox }) {
@@ -99,10 +101,7 @@ export class TelegramChannel implements Channel {
       }
       await dispatch(inbound, this.replier(inbound.chatId, inbound.callback?.queryId));
     });
-    // Updates fetched by an earlier run and never handled (it stopped or died first) go first.
-    const left = this.deps.inbox.unhandled<Update>('telegram', 24 * 3600_000);
-    if (left.length) log.warn({ count: left.length }, 'handling updates fetched before the last stop');
-    for (const u of left) await this.bot.handleUpdate(u).catch((err) => log.error({ err }, 'replayed update failed'));
+    this.replay();
     // The runner types its signal with an older AbortSignal polyfill; at run time it is Node's own.
     const source = createSource<Update>({ supply: (batch, signal) => this.fetch(batch, signal as unknown as AbortSignal) });
     const sink = createConcurrentSink<Update>(
@@ -119,6 +118,26 @@ export class TelegramChannel implements Channel {
     log.info({ bot: username }, 'telegram long polling started');
   }
 
+  /**
+   * Updates fetched by an earlier run and never handled (it stopped or died first) go first: each
+   * enters the per-chat sequence now, in the order they arrived, so it runs before anything newer
+   * from its chat; chats do not wait for each other (a live sale waiting to land holds up only its
+   * own chat), and polling starts without waiting for the backlog to finish.
+   */
+  private replay(): void {
+    const { log } = this.deps;
+    const left = this.deps.inbox.unhandled<Update>('telegram', 24 * 3600_000);
+    if (left.length === 0) return;
+    log.warn({ count: left.length }, 'handling updates fetched before the last stop');
+    for (const u of left) {
+      this.replaying++;
+      void this.bot
+        .handleUpdate(u)
+        .catch((err) => log.error({ err }, 'replayed update failed'))
+        .finally(() => this.replaying--);
+    }
+  }
+
   /** Stops fetching. The runner's task only ends once its sink has room, which a backlog can delay: waiting is bounded. */
   async stop(): Promise<void> {
     this.setState('stopped');
@@ -130,7 +149,7 @@ export class TelegramChannel implements Channel {
 
   /** Updates Telegram considers delivered that are still queued or being handled here. */
   pending(): number {
-    return this.runner?.size() ?? 0;
+    return (this.runner?.size() ?? 0) + this.replaying;
   }
 
   async send(chatId: string, out: Outbound): Promise<SentRef | undefined> {

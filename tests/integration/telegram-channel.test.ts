@@ -7,6 +7,11 @@ import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { UpdateInbox } from '../../src/storage/update-inbox.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { migrate, readMigrations } from '../../src/storage/migrations.js';
+import { systemClock } from '../../src/core/clock.js';
+import { projectRoot } from '../../src/core/paths.js';
+import { createMetrics } from '../../src/ops/metrics.js';
 import { TelegramChannel, TelegramStartError } from '../../src/channels/telegram.js';
 
 const ADMIN = { id: 1001, first_name: 'Ada' };
@@ -140,6 +145,45 @@ describe('Telegram channel against the fake Bot API', () => {
     fake.sendText(ADMIN, '/start');
     await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 2);
     expect(fake.textsTo(ADMIN.id)[1]).toMatch(/at your service/);
+  });
+
+  it('replays a backlog left by a crash without one chat waiting for another, and in order within each chat', async () => {
+    const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'jarvis-tg-replay-')), 'jarvis.db'));
+    migrate(db, readMigrations(join(projectRoot(), 'migrations')));
+    const inbox = new UpdateInbox(db, systemClock);
+    const msg = (id: number, chat: number, text: string) => ({
+      id: String(id),
+      payload: { update_id: id, message: { message_id: id, date: 0, chat: { id: chat, type: 'private', first_name: 'X' }, from: { id: chat, is_bot: false, first_name: 'X' }, text } },
+    });
+    // Fetched by the run that died, never handled: chat 7's first message is a slow one (a live sale landing).
+    inbox.save('telegram', [msg(1, 7, 'sell now'), msg(2, 8, 'hello'), msg(3, 7, 'and then this')]);
+    const r = parseConfig({ JARVIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'jarvis-tg-')), TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_POLL_TIMEOUT_SEC: '1' });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    const channel = new TelegramChannel(r.config.telegram!, { clock: systemClock, log: createLogger({ level: 'silent' }), metrics: createMetrics(), inbox });
+    const handled: string[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((res) => (release = res));
+    try {
+      await channel.start(async (inbound) => {
+        if (inbound.text === 'sell now') await slow;
+        handled.push(`${inbound.chatId}:${inbound.text}`);
+      });
+      // Start returned and polls while chat 7 is still busy; chat 8 did not wait for it.
+      await fake.waitFor(() => handled.includes('8:hello'));
+      expect(handled).toEqual(['8:hello']);
+      expect(channel.pending()).toBe(2);
+      fake.sendText({ id: 8 }, 'live after the restart');
+      await fake.waitFor(() => handled.includes('8:live after the restart'));
+      expect(handled.filter((h) => h.startsWith('7:'))).toEqual([]);
+      release();
+      await fake.waitFor(() => handled.length === 4);
+      expect(handled.filter((h) => h.startsWith('7:'))).toEqual(['7:sell now', '7:and then this']);
+      expect(channel.pending()).toBe(0);
+    } finally {
+      release();
+      await channel.stop();
+      db.close();
+    }
   });
 
   it('reports ready with Telegram connected on /readyz, with reasons when it is not', async () => {

@@ -54,7 +54,8 @@ interface Item {
 type Setup = 'all Claude' | 'routed';
 
 interface Call {
-  item?: string;
+  /** The fixture message being answered when the call was made (chat, or the extraction after it). */
+  item: string;
   purpose: 'chat' | 'memory';
   input: number;
   output: number;
@@ -101,7 +102,7 @@ function answerOf(tokens: number): string {
 }
 
 /** Answers every call as described above and notes what it billed. */
-function answerer(server: ScriptedLlmServer, byText: Map<string, Item>, calls: Call[]): void {
+function answerer(server: ScriptedLlmServer, byText: Map<string, Item>, current: { id: string }, calls: Call[]): void {
   server.fallback = (body) => {
     const input = Math.ceil(requestChars(body) / 4);
     const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? 1_024);
@@ -109,12 +110,12 @@ function answerer(server: ScriptedLlmServer, byText: Map<string, Item>, calls: C
     if (isExtraction(body)) {
       const text = '{"memories": []}';
       reply = { text, chunkChars: 400, usage: { input, output: Math.ceil(text.length / 4) } };
-      calls.push({ purpose: 'memory', input, output: reply.usage!.output });
+      calls.push({ item: current.id, purpose: 'memory', input, output: reply.usage!.output });
     } else {
       const item = byText.get(lastUserText(body));
       const tokens = Math.min(item?.expectedOutputTokens ?? 50, maxTokens);
       reply = { text: answerOf(tokens), chunkChars: 400, usage: { input, output: tokens } };
-      calls.push({ ...(item ? { item: item.id } : {}), purpose: 'chat', input, output: tokens });
+      calls.push({ item: current.id, purpose: 'chat', input, output: tokens });
     }
     return reply;
   };
@@ -138,8 +139,9 @@ async function run(setup: Setup, items: Item[]): Promise<RunResult> {
   const byText = new Map(items.map((it) => [it.text.trim(), it]));
   const claudeCalls: Call[] = [];
   const localCalls: Call[] = [];
-  answerer(claude, byText, claudeCalls);
-  answerer(local, byText, localCalls);
+  const current = { id: '' };
+  answerer(claude, byText, current, claudeCalls);
+  answerer(local, byText, current, localCalls);
   const parsed = parseConfig({
     JARVIS_DATA_DIR: dataDir,
     JARVIS_ADMINS: `telegram:${USER}`,
@@ -164,6 +166,7 @@ async function run(setup: Setup, items: Item[]): Promise<RunResult> {
     await app.start();
     let seq = 0;
     for (const it of items) {
+      current.id = it.id;
       const inbound: Inbound = { channel: 'telegram', chatId: USER, chatKind: 'private', userId: USER, displayName: 'Bench', text: it.text, messageId: String(++seq), receivedAt: Date.now() };
       await channel.inject(inbound);
       // The background extraction finishes before the next message, as it does at chat pace.
@@ -194,6 +197,25 @@ const prices = parsedPrices.config.llm.prices.claude;
 /** What the fakes billed, priced as the ledger prices it: a cross-check of the ledger. */
 const fakeNanos = (calls: Call[]) => calls.reduce((n, c) => n + Math.round(c.input * prices.input * 1_000) + Math.round(c.output * prices.output * 1_000), 0);
 
+/**
+ * The same messages in another proportion: with a share `s` of local-able messages (each class's
+ * messages keeping their measured costs), what routing would save; and the share at which it
+ * reaches the target. How an owner reads the result against their own traffic.
+ */
+function mixCurve(items: Item[], all: Call[], routed: Call[]): string {
+  const mean = (needs: Item['needs'], calls: Call[]) => {
+    const ids = new Set(items.filter((it) => it.needs === needs).map((it) => it.id));
+    return fakeNanos(calls.filter((c) => ids.has(c.item))) / Math.max(1, ids.size);
+  };
+  const [al, ac, rl, rc] = [mean('local', all), mean('claude', all), mean('local', routed), mean('claude', routed)];
+  const savedAt = (s: number) => 1 - (s * rl + (1 - s) * rc) / (s * al + (1 - s) * ac);
+  const k = 1 - TARGET;
+  const breakEven = (k * ac - rc) / (rl - rc - k * (al - ac));
+  const points = [0.5, 0.6, 0.7, 0.8, 0.9].map((s) => `${pct(s)} -> ${pct(savedAt(s))}`).join(', ');
+  const even = breakEven > 0 && breakEven < 1 ? `the target is reached from ${pct(breakEven)} local-able` : 'no mix of these messages reaches the target';
+  return `with these messages in other proportions (share local-able -> saved): ${points}; ${even}`;
+}
+
 const verdicts: string[] = [];
 for (const file of ['routing-workload.json', 'routing-holdout.json']) {
   const path = join(projectRoot(), 'tests/fixtures', file);
@@ -209,10 +231,10 @@ for (const file of ['routing-workload.json', 'routing-holdout.json']) {
   const saved = 1 - ours.claudeNanos / base.claudeNanos;
   // A perfect router on the same traffic: only the chat calls of needs-Claude messages go to Claude.
   const needsClaude = new Set(items.filter((it) => it.needs === 'claude').map((it) => it.id));
-  const perfect = fakeNanos(base.claudeCalls.filter((c) => c.purpose === 'chat' && c.item !== undefined && needsClaude.has(c.item)));
+  const perfect = fakeNanos(base.claudeCalls.filter((c) => c.purpose === 'chat' && needsClaude.has(c.item)));
   const chatCalls = base.claudeCalls.filter((c) => c.purpose === 'chat');
   const meanIn = chatCalls.reduce((n, c) => n + c.input, 0) / Math.max(1, chatCalls.length);
-  const misrouted = ours.localCalls.filter((c) => c.purpose === 'chat' && c.item !== undefined && needsClaude.has(c.item)).length;
+  const misrouted = ours.localCalls.filter((c) => c.purpose === 'chat' && needsClaude.has(c.item)).length;
   console.log(`\n${file}: ${items.length} messages as one person's chat, ${base.reachedModel} reached a model (${(base.ms / 1000).toFixed(1)} s + ${(ours.ms / 1000).toFixed(1)} s)`);
   for (const r of [base, ours]) {
     console.log(`  ${r.setup}: Claude ${usd(r.claudeNanos)}`);
@@ -223,6 +245,7 @@ for (const file of ['routing-workload.json', 'routing-holdout.json']) {
   console.log(`  a chat call carries ${meanIn.toFixed(0)} input tokens on average (bench/routing.ts assumes the message + 1,300)`);
   console.log(`  needs-Claude messages answered by the local model: ${misrouted} of ${needsClaude.size} = ${pct(misrouted / needsClaude.size)}`);
   console.log(`  Claude cost saved: ${pct(saved)}; a perfect router on the same traffic: ${pct(1 - perfect / base.claudeNanos)}`);
+  console.log(`  ${mixCurve(items, base.claudeCalls, ours.claudeCalls)}`);
   verdicts.push(`${saved >= TARGET ? 'PASS' : 'FAIL'}  ${file}: Claude cost saved on Jarvis's real calls ${pct(saved)} (target >= ${pct(TARGET)}; a perfect router ${pct(1 - perfect / base.claudeNanos)})`);
 }
 console.log('');

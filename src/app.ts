@@ -14,6 +14,7 @@ import { Lockdown } from './access/lockdown.js';
 import { RateLimiter } from './access/rate-limit.js';
 import { StrangerGate } from './access/stranger-gate.js';
 import { accessStatus } from './access/status.js';
+import { adminChats } from './access/admin-chats.js';
 import { FlowEngine, isFlow } from './core/flows.js';
 import { Registry } from './core/registry.js';
 import { StatusBoard } from './core/status-board.js';
@@ -186,7 +187,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }
       // Whatever a crash left half-done is settled before anything may buy or sell. Only the
       // process that runs the jobs does this: `jarvis chat` must not touch another's exits.
-      if (opts.jobs !== false) await trading.reconcile();
+      // It also tells admins, once per start, about live positions nothing can sell (no wallet unlocked).
+      if (opts.jobs !== false) await trading.reconcile({ admins: adminChats(services.roles) });
       // Flows whose step was running when Jarvis stopped: a step that acts is not run again from the same button.
       if (opts.jobs !== false) {
         const flows = services.flows.reconcile((userKey, chatId, text) => notices.enqueue({ userKey, chatId, out: { text } }));

@@ -67,6 +67,7 @@ const envSchema = z.object({
   TRADING_PRIORITY_FEE_HIGH_LAMPORTS: int(0, 100_000_000).default(1_000_000),
   TRADING_DEFAULT_SLIPPAGE_BPS: int(1, 5_000).default(100),
   TRADING_MAX_SLIPPAGE_BPS: int(1, 5_000).default(1_000),
+  TRADING_SL_MAX_SLIPPAGE_BPS: int(1, 5_000).default(2_000),
   TRADING_MAX_TRADE_SOL: num(0.000001, 1_000_000).default(1),
   TRADING_MAX_OPEN_POSITIONS: int(1, 100_000).default(10),
   TRADING_DAILY_LOSS_LIMIT_SOL: num(0, 1_000_000).default(2),
@@ -118,6 +119,9 @@ const envSchema = z.object({
     for (const k of ['PROXMOX_URL', 'PROXMOX_TOKEN_ID', 'PROXMOX_TOKEN_SECRET'] as const) {
       if (e[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'needed too: the cluster module takes PROXMOX_URL, PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET together' });
     }
+  }
+  if (e.TRADING_SL_MAX_SLIPPAGE_BPS < Math.min(e.TRADING_DEFAULT_SLIPPAGE_BPS, e.TRADING_MAX_SLIPPAGE_BPS)) {
+    ctx.addIssue({ code: 'custom', path: ['TRADING_SL_MAX_SLIPPAGE_BPS'], message: 'must be at least TRADING_DEFAULT_SLIPPAGE_BPS: a stop-loss widens its slippage up to it, never narrows it' });
   }
   if (e.PROXMOX_CA_FILE && e.PROXMOX_FINGERPRINT) ctx.addIssue({ code: 'custom', path: ['PROXMOX_FINGERPRINT'], message: 'give either PROXMOX_CA_FILE or PROXMOX_FINGERPRINT, not both' });
   for (const k of ['PROXMOX_CA_FILE', 'PROXMOX_FINGERPRINT'] as const) {
@@ -176,6 +180,11 @@ export interface TradingConfig {
   priorityFeeLamports: Record<PriorityLevel, number>;
   defaultSlippageBps: number;
   maxSlippageBps: number;
+  /**
+   * A stop-loss that fails on slippage retries with double the slippage, up to this (or the
+   * position's own slippage, if that is higher). Take-profits and manual sales never widen.
+   */
+  slMaxSlippageBps: number;
   maxTradeLamports: number;
   maxOpenPositions: number;
   dailyLossLimitLamports: number;
@@ -283,6 +292,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
         priorityFeeLamports: { low: e.TRADING_PRIORITY_FEE_LOW_LAMPORTS, medium: e.TRADING_PRIORITY_FEE_MEDIUM_LAMPORTS, high: e.TRADING_PRIORITY_FEE_HIGH_LAMPORTS },
         defaultSlippageBps: Math.min(e.TRADING_DEFAULT_SLIPPAGE_BPS, e.TRADING_MAX_SLIPPAGE_BPS),
         maxSlippageBps: e.TRADING_MAX_SLIPPAGE_BPS,
+        slMaxSlippageBps: e.TRADING_SL_MAX_SLIPPAGE_BPS,
         maxTradeLamports: lamports(e.TRADING_MAX_TRADE_SOL),
         maxOpenPositions: e.TRADING_MAX_OPEN_POSITIONS,
         dailyLossLimitLamports: lamports(e.TRADING_DAILY_LOSS_LIMIT_SOL),

@@ -15,6 +15,7 @@ import { SolanaRpc } from './rpc.js';
 import { unlockWallet, walletPublicKey } from './wallet.js';
 import { TradingService } from './service.js';
 import type { LiveWallet } from './swap.js';
+import { liveExitBlock } from './stranded.js';
 
 /** Builds the trading module from config: clients with their shared budgets, the wallet when live. */
 export function buildTrading(deps: { db: Db; clock: Clock; log: Logger; config: Config; lockdown: Lockdown; audit: AuditLog; notices: Notices; owner?: boolean }): TradingService {
@@ -30,8 +31,8 @@ export function buildTrading(deps: { db: Db; clock: Clock; log: Logger; config: 
     ? new BagsClient({ baseUrl: t.bags.url, apiKey: t.bags.apiKey, timeoutMs: t.httpTimeoutMs, budget: new RateBudget({ perMinute: t.bags.perHour / 60, clock: deps.clock, service: 'bags', label: 'bags.fm' }) })
     : undefined;
   let wallet: LiveWallet | undefined;
+  const pub = walletPublicKey(deps.db);
   if (t.mode === 'live') {
-    const pub = walletPublicKey(deps.db);
     if (!pub) log.warn('TRADING_MODE=live but no wallet is stored; run `jarvis wallet import`. Trading stays paper.');
     else if (!deps.config.masterSecret) log.warn('TRADING_MODE=live but JARVIS_MASTER_SECRET is not set; the wallet stays locked and trading stays paper.');
     else {
@@ -52,6 +53,8 @@ export function buildTrading(deps: { db: Db; clock: Clock; log: Logger; config: 
     router: new VenueRouter({ jupiter, bags }, log, () => deps.clock.now()),
     prices: jupiter,
     wallet,
+    // A wrong secret never gets here (start fails above), so an unlocked wallet is the only other case.
+    liveBlock: liveExitBlock({ mode: t.mode, stored: pub !== undefined, secretSet: Boolean(deps.config.masterSecret), unlocks: wallet !== undefined }),
     random: () => randomBytes(8).toString('hex'),
     owner: deps.owner !== false,
   });

@@ -8,6 +8,7 @@ import type { TradingStore } from './store.js';
 import type { VenueRouter } from './route.js';
 import type { PriceSource } from './venue.js';
 import type { LiveWallet } from './swap.js';
+import type { LiveBlock } from './stranded.js';
 
 /** What every part of the trading module shares; built once in src/trading/build.ts. */
 export interface TradingDeps {
@@ -22,6 +23,8 @@ export interface TradingDeps {
   prices: PriceSource;
   /** Present when live trading is configured and the wallet is unlocked. */
   wallet?: LiveWallet;
+  /** Why the wallet is not unlocked (so live positions cannot be sold); undefined when it is. */
+  liveBlock?: LiveBlock;
   random: () => string;
   /**
    * Whether this process owns trading (the daemon, which runs the jobs). `jarvis chat` shares the

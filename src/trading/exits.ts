@@ -1,9 +1,10 @@
 import { SOL_MINT } from './base58.js';
 import type { TradingDeps } from './context.js';
 import type { ExitIntent, Position, TxRecord } from './store.js';
-import { confirmedFill, executeSwap, explain, type SwapFill } from './swap.js';
+import { confirmedFill, executeSwap, explain, SlippageExceeded, type SwapFill } from './swap.js';
 import { signatureOutcome } from './landing.js';
-import { pct, price, shortMint, signedSol, sol, txLink } from './format.js';
+import { bps, pct, price, shortMint, signedSol, sol, txLink } from './format.js';
+import { exitSlippageBps, isStopExit, widenAfterSlippage } from './stop-slippage.js';
 import type { Trigger, TpLeg } from './tpsl.js';
 
 /**
@@ -11,7 +12,8 @@ import type { Trigger, TpLeg } from './tpsl.js';
  * with a conditional update; only the claimant sells. The fill, the position update, the paper
  * credit and the owner's notice commit in one transaction keyed by the exit's id, so a retry or
  * a restart cannot record it twice. A failed exit goes back to open with its intent kept and a
- * retry time, and the monitor tries again with backoff.
+ * retry time, and the monitor tries again with backoff; a stop-loss that failed on slippage
+ * retries with a wider one (stop-slippage.ts).
  */
 
 export type ExitResult =
@@ -101,7 +103,7 @@ export class ExitDesk {
         { router: this.d.router, wallet: this.d.wallet, log },
         {
           mode: p.mode,
-          request: { inputMint: p.mint, outputMint: SOL_MINT, amount: BigInt(intent.tokens), slippageBps: p.slippageBps },
+          request: { inputMint: p.mint, outputMint: SOL_MINT, amount: BigInt(intent.tokens), slippageBps: exitSlippageBps(p, intent) },
           priorityFeeLamports: config.priorityFeeLamports[settings.priority],
           networkFeeLamports: config.networkFeeLamports,
           recordTx: (tx) => this.recordTx(p.id, intent, tx),
@@ -115,8 +117,10 @@ export class ExitDesk {
         return { status: 'failed', message: 'Jarvis is shutting down; the exit resumes when it restarts.', retryAt: clock.now() };
       }
       // A live transaction may have gone out before the error: settle it on chain, never re-sell blindly.
+      // After a slippage failure every transaction the swap built is settled already (one that only
+      // failed simulation was never sent, and would otherwise be watched until its blockhash expires).
       const latest = store.get(id);
-      if (latest?.state === 'exiting' && latest.exit?.tx && this.d.wallet) {
+      if (!(err instanceof SlippageExceeded) && latest?.state === 'exiting' && latest.exit?.tx && this.d.wallet) {
         const tx = latest.exit.tx;
         const outcome = await this.lookup(tx).catch(() => ({ status: 'pending' as const }));
         if (outcome.status === 'confirmed') return this.complete(latest, latest.exit, await this.landedFill(latest, latest.exit, tx), notify);
@@ -163,6 +167,9 @@ export class ExitDesk {
         `Entry ${price(p.entryPrice)} SOL, exit ${price(exitPrice)} SOL.`,
         `Received ${sol(proceeds)}; PnL ${signedSol(pnl)} (${pct(basis > 0 ? (pnl / basis) * 100 : 0)}).`,
       ];
+      if (isStopExit(intent.reason) && intent.slippageBps !== undefined && intent.slippageBps > p.slippageBps) {
+        lines.push(`Sold with slippage widened to ${bps(intent.slippageBps)} because the price was falling faster than the position's own ${bps(p.slippageBps)} allowed.`);
+      }
       if (fill.signature) lines.push(txLink(fill.signature));
       if (notify) notices.enqueue({ userKey: p.userKey, chatId: p.chatId, out: { text: lines.join('\n') }, dedupeKey: `exit:${intent.id}` });
       return true;
@@ -173,22 +180,42 @@ export class ExitDesk {
     return { status: 'sold', position: store.get(p.id)!, proceeds, pnl, signature: fill.signature };
   }
 
-  /** Puts the position back to open with its exit kept, to be retried after a backoff. */
+  /**
+   * Puts the position back to open with its exit kept, to be retried after a backoff. A stop-loss
+   * that failed on slippage keeps the wider slippage for its next attempt on the same row.
+   */
   private fail(p: Position, intent: ExitIntent, message: string, err: unknown, notify = true): ExitResult {
     const { store, clock, config, log, notices } = this.d;
     const attempts = p.exitAttempts + 1;
-    const delay = Math.min(config.exitRetryMaxMs, config.exitRetryBaseMs * 2 ** (attempts - 1));
+    const widen = err instanceof SlippageExceeded ? widenAfterSlippage(p, intent, config.slMaxSlippageBps) : undefined;
+    // A stop-loss beaten by a falling price tries again at the base interval while it can still
+    // widen: the venue is fine, the price is the problem, and backing off would sell later and
+    // lower. At the cap it backs off like any failure, so a rug cannot spend the API budget.
+    const quick = widen !== undefined && !widen.atCap;
+    const delay = quick ? config.exitRetryBaseMs : Math.min(config.exitRetryMaxMs, config.exitRetryBaseMs * 2 ** (attempts - 1));
     const retryAt = clock.now() + delay;
-    log.warn({ position: p.id, attempts, err: err instanceof Error ? err.message : String(err) }, 'exit failed; will retry');
-    const keep: ExitIntent = { ...intent, tx: undefined };
+    log.warn({ position: p.id, attempts, slippageBps: widen?.next, err: err instanceof Error ? err.message : String(err) }, 'exit failed; will retry');
+    const keep: ExitIntent = { ...intent, tx: undefined, ...(widen ? { slippageBps: widen.next } : {}) };
+    // Once per exit: at the cap every retry would say the same, so later slippage failures stay quiet.
+    const atCap = notify && widen?.atCap === true;
+    const warnCap = atCap && !intent.capWarned;
+    if (warnCap) keep.capWarned = true;
     store.db.transaction(() => {
       store.sql.release.run({ id: p.id, exit: JSON.stringify(keep), attempts, retryAt, now: clock.now() });
-      // Told on the 1st, 2nd, 4th, 8th... failure: enough to know, not a message every few seconds.
-      if (notify && (attempts & (attempts - 1)) === 0) {
+      if (warnCap) {
         notices.enqueue({
           userKey: p.userKey,
           chatId: p.chatId,
-          out: { text: `Selling position #${p.id} (${shortMint(p.mint)}) failed: ${message} Retrying in ${Math.round(delay / 1000)} s (attempt ${attempts}).` },
+          out: { text: `${intent.reason === 'trail' ? 'Trailing stop' : 'Stop-loss'} of position #${p.id} (${shortMint(p.mint)}) still not sold: the price is falling faster than even ${bps(widen.used)} slippage allows, the widest a stop-loss goes (TRADING_SL_MAX_SLIPPAGE_BPS). It keeps retrying at ${bps(widen.next)} (next in ${Math.round(delay / 1000)} s) and tells you when it sells.` },
+          dedupeKey: `exitcap:${intent.id}`,
+        });
+      } else if (notify && !atCap && (attempts & (attempts - 1)) === 0) {
+        // Told on the 1st, 2nd, 4th, 8th... failure: enough to know, not a message every few seconds.
+        const wider = widen && widen.next > widen.used ? ` with slippage widened to ${bps(widen.next)}` : '';
+        notices.enqueue({
+          userKey: p.userKey,
+          chatId: p.chatId,
+          out: { text: `Selling position #${p.id} (${shortMint(p.mint)}) failed: ${message} Retrying in ${Math.round(delay / 1000)} s${wider} (attempt ${attempts}).` },
           dedupeKey: `exitfail:${intent.id}:${attempts}`,
         });
       }

@@ -22,6 +22,11 @@ export function price(p: number): string {
   return p >= 1 ? p.toFixed(4) : p.toPrecision(4);
 }
 
+/** Basis points as a percentage: 150 -> "1.5%". */
+export function bps(n: number): string {
+  return `${n / 100}%`;
+}
+
 export function tokens(amount: bigint, decimals: number): string {
   const n = Number(amount) / 10 ** decimals;
   return n >= 1_000_000 ? `${(n / 1_000_000).toFixed(2)}M` : n >= 1000 ? n.toFixed(0) : n.toPrecision(4);

@@ -2,13 +2,15 @@
  * Landing a signed transaction: simulate, send, re-send until it lands or its blockhash expires.
  * Why this shape: with skipPreflight and maxRetries 0 the node forwards once and forgets, so we
  * re-broadcast ourselves; the only safe "it did not happen" is the blockhash expiring with no
- * status, because after that the same bytes can never land. Everything short of that (RPC
+ * status, because after that the same bytes can never land; and "no status" is read twice (a
+ * second node, or after a pause: see status-reading.ts). Everything short of that (RPC
  * hiccups, odd send errors) keeps us waiting rather than guessing, since a wrong "failed" would
  * let the caller buy twice.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { RpcError } from './errors.js';
 import type { SignatureStatus, SolanaRpc } from './rpc.js';
+import { readStatus, secondReading } from './status-reading.js';
 
 export type LandingOutcome =
   | { status: 'confirmed'; signature: string; slot?: number }
@@ -23,6 +25,8 @@ export interface LandOptions {
   lastValidBlockHeight: number;
   resendIntervalMs?: number;
   pollIntervalMs?: number;
+  /** The pause before a single node is asked a second time whether it knows an expired transaction. */
+  recheckDelayMs?: number;
   simulate?: boolean;
   signal?: AbortSignal;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -79,15 +83,8 @@ function settled(signature: string, status: SignatureStatus | null): LandingOutc
   return { status: 'confirmed', signature, slot: status.slot };
 }
 
-/** One status lookup; undefined when the RPC could not tell us (transient), null when unknown to it. */
-async function statusOf(rpc: SolanaRpc, signature: string): Promise<SignatureStatus | null | undefined> {
-  try {
-    const [status] = await rpc.getSignatureStatuses([signature]);
-    return status ?? null;
-  } catch {
-    return undefined;
-  }
-}
+/** How long a single node is given before it is asked again about an expired transaction. */
+export const RECHECK_DELAY_MS = 1_000;
 
 /**
  * Resolves once the outcome is certain. If the RPC stays unreachable it keeps waiting (it cannot
@@ -105,6 +102,7 @@ export async function landTransaction(opts: LandOptions): Promise<LandingOutcome
     }
   };
   const pollMs = opts.pollIntervalMs ?? 500;
+  const recheckMs = opts.recheckDelayMs ?? RECHECK_DELAY_MS;
   const resendEvery = Math.max(1, Math.round((opts.resendIntervalMs ?? 2000) / pollMs));
   const checkAbort = (): void => {
     if (signal?.aborted) throw abortError(signal);
@@ -150,29 +148,44 @@ export async function landTransaction(opts: LandOptions): Promise<LandingOutcome
       await sleep(pollMs, signal);
       checkAbort();
     }
-    const status = await statusOf(rpc, signature);
+    const reading = await readStatus(rpc, signature);
     checkAbort();
-    const outcome = settled(signature, status ?? null);
+    const outcome = settled(signature, reading?.status ?? null);
     if (outcome) return outcome;
-    // The blockhash has expired and the tx is unknown even after that: it can never land.
-    // (processed-but-unconfirmed keeps us polling until it confirms or its fork is dropped.)
-    if (expiredSeen && status === null) return { status: 'expired', signature };
+    // The blockhash has expired and the tx is unknown even after that: it can never land, if a
+    // second reading agrees. (processed-but-unconfirmed keeps us polling until it confirms or its fork is dropped.)
+    if (expiredSeen && reading && reading.status === null) {
+      const again = await secondReading(rpc, signature, reading.node, () => sleep(recheckMs, signal));
+      checkAbort();
+      if (again === null) return { status: 'expired', signature };
+      const landed = again && settled(signature, again);
+      if (landed) return landed;
+    }
     if (expiredSeen) await sleep(pollMs, signal);
   }
 }
 
-/** One-shot reconciliation at start-up for a transaction recorded as in flight. RPC errors propagate. */
+/**
+ * One-shot reconciliation at start-up for a transaction recorded as in flight. RPC errors
+ * propagate; so does nothing answering the second reading (then it is not called expired).
+ */
 export async function signatureOutcome(
   rpc: SolanaRpc,
   signature: string,
   lastValidBlockHeight: number,
+  opts: { recheckDelayMs?: number; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<LandingOutcome | { status: 'pending'; signature: string }> {
   const [status] = await rpc.getSignatureStatuses([signature]);
   if (status) return settled(signature, status) ?? { status: 'pending', signature };
   const height = await rpc.getBlockHeight();
   if (height <= lastValidBlockHeight) return { status: 'pending', signature };
   // Look again now the height has passed: it may have landed between the two calls.
-  const [again] = await rpc.getSignatureStatuses([signature]);
+  const { statuses: [again], node } = await rpc.signatureStatusesFrom([signature]);
   if (again) return settled(signature, again) ?? { status: 'pending', signature };
+  // Unknown to that node: a second reading (another node, or the same after a pause) must agree.
+  const sleep = opts.sleep ?? defaultSleep;
+  const second = await secondReading(rpc, signature, node, () => sleep(opts.recheckDelayMs ?? RECHECK_DELAY_MS));
+  if (second === undefined) throw new RpcError('unavailable', 'no Solana RPC node could confirm that the transaction is gone');
+  if (second) return settled(signature, second) ?? { status: 'pending', signature };
   return { status: 'expired', signature };
 }

@@ -95,6 +95,11 @@ export class SolanaRpc {
     return this.current;
   }
 
+  /** How many providers are configured: with more than one, a verdict can be checked on a second node. */
+  get nodeCount(): number {
+    return this.urls.length;
+  }
+
   async getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }> {
     const r = await this.call('getLatestBlockhash', [{ commitment: 'confirmed' }], latestBlockhashSchema);
     return r.value;
@@ -120,11 +125,23 @@ export class SolanaRpc {
   }
 
   async getSignatureStatuses(signatures: string[]): Promise<(SignatureStatus | null)[]> {
-    const r = await this.call('getSignatureStatuses', [signatures, { searchTransactionHistory: true }], statusesSchema);
+    return (await this.signatureStatusesFrom(signatures)).statuses;
+  }
+
+  /**
+   * getSignatureStatuses (with searchTransactionHistory), saying which node answered. With `avoid`,
+   * that node is skipped and the others are asked in turn: a second opinion before calling a
+   * transaction gone, since a lagging or pruned node answers null for one that landed. Such a read
+   * does not move the failover position. Throws RpcError 'unavailable' when no other node answers.
+   */
+  async signatureStatusesFrom(signatures: string[], opts: { avoid?: number } = {}): Promise<{ statuses: (SignatureStatus | null)[]; node: number }> {
+    const order = this.order(opts.avoid);
+    const { result: r, node } = await this.callOn(order, opts.avoid === undefined, 'getSignatureStatuses', [signatures, { searchTransactionHistory: true }], statusesSchema);
     if (r.value.length !== signatures.length) {
       throw new RpcError('bad_response', 'the Solana RPC answered with the wrong number of signature statuses');
     }
-    return r.value.map((s) => s && { confirmationStatus: s.confirmationStatus ?? null, err: s.err ?? null, slot: s.slot });
+    const statuses = r.value.map((s) => s && { confirmationStatus: s.confirmationStatus ?? null, err: s.err ?? null, slot: s.slot });
+    return { statuses, node };
   }
 
   /** Lamports. */
@@ -143,16 +160,25 @@ export class SolanaRpc {
     }], transactionSchema.nullable());
   }
 
+  /** Node indexes in the order a call tries them: from the current one on, without `avoid`. */
+  private order(avoid?: number): number[] {
+    return this.urls.map((_, attempt) => (this.current + attempt) % this.urls.length).filter((i) => i !== avoid);
+  }
+
   private async call<T extends z.ZodType>(method: string, params: unknown[], schema: T): Promise<z.infer<T>> {
+    return (await this.callOn(this.order(), true, method, params, schema)).result;
+  }
+
+  /** Tries the nodes in `order`; `sticky`: the node that answers becomes the first tried next time. */
+  private async callOn<T extends z.ZodType>(order: number[], sticky: boolean, method: string, params: unknown[], schema: T): Promise<{ result: z.infer<T>; node: number }> {
     const skipped: Skip[] = [];
-    for (let attempt = 0; attempt < this.urls.length; attempt++) {
-      const index = (this.current + attempt) % this.urls.length;
+    for (const index of order) {
       const posted = await this.post(this.urls[index]!, method, params);
       if ('skip' in posted) {
         skipped.push(posted.skip);
         continue;
       }
-      this.current = index;
+      if (sticky) this.current = index;
       const answer = posted.body;
       const rpcError = jsonRpcErrorSchema.safeParse(answer);
       if (rpcError.success) {
@@ -164,9 +190,9 @@ export class SolanaRpc {
       if (!result?.success) {
         throw new RpcError('bad_response', `Solana RPC ${method} answered with an unexpected shape`);
       }
-      return result.data as z.infer<T>;
+      return { result: result.data as z.infer<T>, node: index };
     }
-    throw new RpcError('unavailable', 'every Solana RPC URL failed', undefined, { cause: new Error(skipped.join(', ')) });
+    throw new RpcError('unavailable', order.length < this.urls.length ? 'no other Solana RPC URL answered' : 'every Solana RPC URL failed', undefined, { cause: new Error(skipped.join(', ')) });
   }
 
   /** The parsed JSON body, or why this URL should be skipped. */

@@ -11,6 +11,7 @@ import type { Quote } from './venue.js';
 import type { PriorityLevel } from '../config.js';
 import { TpslMonitor, type TickReport } from './monitor.js';
 import { signatureOutcome } from './landing.js';
+import { activeLivePositions, strandedNotice, type LiveBlock, type StrandedPosition } from './stranded.js';
 
 /**
  * The trading module's one entry point for handlers, flows and jobs: buys with mandatory TP/SL
@@ -47,6 +48,12 @@ export interface PnlReport {
   wins: number;
   sells: number;
   open: number;
+}
+
+/** Where an admin is told something: their own private chat. */
+export interface AdminChat {
+  key: string;
+  chatId: string;
 }
 
 export class TradingService {
@@ -101,6 +108,14 @@ export class TradingService {
     } catch (err) {
       throw explain(err);
     }
+  }
+
+  /** Live positions nothing here can sell (the wallet is not unlocked), and why; undefined when none. */
+  stranded(): { positions: StrandedPosition[]; block: LiveBlock } | undefined {
+    const block = this.d.liveBlock;
+    if (!block) return undefined;
+    const positions = activeLivePositions(this.d.store.db);
+    return positions.length ? { positions, block } : undefined;
   }
 
   positions(userKey: string): Position[] {
@@ -351,8 +366,11 @@ export class TradingService {
 
   // ---- lifecycle ----
 
-  /** Settles what a crash or restart left half-done, before the monitor or anyone may sell. */
-  async reconcile(): Promise<string> {
+  /**
+   * Settles what a crash or restart left half-done, before the monitor or anyone may sell; then
+   * tells `admins` (once per start) about live positions that nothing can sell.
+   */
+  async reconcile(opts: { admins?: readonly AdminChat[] } = {}): Promise<string> {
     const { store, log } = this.d;
     let buys = 0;
     for (const p of store.inState('pending')) {
@@ -377,9 +395,25 @@ export class TradingService {
       buys++;
     }
     const exits = await this.exits.reconcile();
-    const summary = `buys settled=${buys}; exits completed=${exits.completed} released=${exits.released} waiting=${exits.waiting}`;
-    log.info({ buys, ...exits }, 'trading reconciled');
+    const stranded = this.warnStranded(opts.admins ?? []);
+    const summary = `buys settled=${buys}; exits completed=${exits.completed} released=${exits.released} waiting=${exits.waiting}; live positions that cannot be sold=${stranded}`;
+    log.info({ buys, ...exits, stranded }, 'trading reconciled');
     return summary;
+  }
+
+  /** Tells every admin which live positions cannot be sold and what to do; returns how many there are. */
+  private warnStranded(admins: readonly AdminChat[]): number {
+    const { store, notices, log } = this.d;
+    const stranded = this.stranded();
+    if (!stranded) return 0;
+    const { positions, block } = stranded;
+    log.warn({ positions: positions.map((p) => p.id), reason: block.reason }, 'live positions cannot be sold: the wallet is not unlocked');
+    const text = strandedNotice(positions, block);
+    store.db.transaction(() => {
+      for (const a of admins) notices.enqueue({ userKey: a.key, chatId: a.chatId, out: { text } });
+    })();
+    notices.kick();
+    return positions.length;
   }
 
   tick(signal?: AbortSignal): Promise<TickReport> {

@@ -29,6 +29,13 @@ export interface ExitIntent {
   tokens: string;
   triggerPrice?: number;
   tx?: TxRecord;
+  /**
+   * Slippage of this exit's next attempt when a stop-loss widened it after slippage failures
+   * (stop-slippage.ts); absent: the position's own. Kept on the row, so a restart resumes from it.
+   */
+  slippageBps?: number;
+  /** The owner has been told this stop-loss keeps failing at the widest slippage allowed. */
+  capWarned?: boolean;
 }
 
 export interface Position {

@@ -25,6 +25,17 @@ export class TradeError extends UserError {
   }
 }
 
+/**
+ * The price moved past the slippage on the try and on the re-quote. Every transaction the swap
+ * built is then settled for good (failed in simulation, so never sent; failed on chain; or
+ * expired), so nothing of it can still land.
+ */
+export class SlippageExceeded extends TradeError {
+  constructor() {
+    super('The price moved more than your slippage allows, twice.', false);
+  }
+}
+
 export interface LiveWallet {
   keypair: Keypair;
   rpc: SolanaRpc;
@@ -97,7 +108,8 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
         deps.log.warn({ signature: signed.signature }, 'slippage exceeded (0x1771); re-quoting once');
         continue;
       }
-      throw new TradeError(outcome.slippage ? 'The price moved more than your slippage allows, twice.' : 'The swap failed on chain.', !outcome.slippage);
+      if (outcome.slippage) throw new SlippageExceeded();
+      throw new TradeError('The swap failed on chain.', true);
     }
     throw new TradeError(`The transaction did not land in time, ${MAX_FRESH_TRANSACTIONS} times; the network may be congested.`, true);
   } catch (err) {

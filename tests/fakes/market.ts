@@ -43,6 +43,8 @@ export interface BuiltSwap {
   outputMint: string;
   inAmount: bigint;
   outAmount: bigint;
+  /** The least the quote allowed after its slippage (otherAmountThreshold): the chain refuses less. */
+  minOut?: bigint;
   priorityFeeLamports: number;
 }
 
@@ -414,10 +416,11 @@ function bagsError(status: number, error: string): Response {
 
 /** The swap a quote echoed back to /swap describes; undefined when its amounts are not integers. */
 function swapOf(quote: Record<string, unknown>, priorityFeeLamports: number): BuiltSwap | undefined {
-  const { inputMint, outputMint, inAmount, outAmount } = quote;
+  const { inputMint, outputMint, inAmount, outAmount, otherAmountThreshold } = quote;
   if (typeof inputMint !== 'string' || typeof outputMint !== 'string' || typeof inAmount !== 'string' || typeof outAmount !== 'string') return undefined;
   if (!/^\d+$/.test(inAmount) || !/^\d+$/.test(outAmount)) return undefined;
-  return { inputMint, outputMint, inAmount: BigInt(inAmount), outAmount: BigInt(outAmount), priorityFeeLamports };
+  const minOut = typeof otherAmountThreshold === 'string' && /^\d+$/.test(otherAmountThreshold) ? { minOut: BigInt(otherAmountThreshold) } : {};
+  return { inputMint, outputMint, inAmount: BigInt(inAmount), outAmount: BigInt(outAmount), ...minOut, priorityFeeLamports };
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

@@ -11,6 +11,8 @@
  * what its quote promised, adjusted by `fills` (a worse fill, rent for a new token account);
  * `markLanded` can land a swap given outright. `hideTransactions` makes getTransaction answer
  * null, as a node does that reports a signature confirmed before it serves the transaction.
+ * `slideBps` moves the price against every swap between its quote and its execution, as a
+ * crashing token does: past the quote's slippage, the swap fails with 0x1771.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { http, HttpResponse, type HttpHandler } from 'msw';
@@ -45,6 +47,8 @@ export interface FakeSwap {
   feeLamports: number;
   /** Rent paid on a buy when the owner has no token account for the mint yet (default `fills.ataRentLamports`). */
   ataRentLamports?: number;
+  /** The price slid below what the quote's slippage allowed: the swap fails with SlippageToleranceExceeded. */
+  slippageExceeded?: boolean;
 }
 
 /** How landed swaps differ from their quote. */
@@ -61,6 +65,9 @@ const SIGNATURE_FEE = 5_000;
 const POOL_TOKENS = 10n ** 18n;
 /** SPL Token's "insufficient funds", as a swap selling more than the wallet holds fails with. */
 const INSUFFICIENT_FUNDS = { InstructionError: [2, { Custom: 1 }] };
+/** Jupiter's SlippageToleranceExceeded (Anchor custom error 6001 = 0x1771), and the log line a node shows for it. */
+const SLIPPAGE_EXCEEDED = { InstructionError: [2, { Custom: 6001 }] };
+const JUPITER_PROGRAM_ID = 'JUP6LkbZbjS1jKKwapdHNy74zcZ3tLUZoi5QNyVTaV4';
 const TOKEN_PROGRAM_ID = 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA';
 
 /** A made-up but valid address, the same every time for the same label. */
@@ -84,6 +91,12 @@ export class FakeSolanaRpc {
   fills: FillModel = { outputBps: 10_000, ataRentLamports: 0 };
   /** The next this-many getTransaction calls answer null (Infinity: every one). */
   hideTransactions = 0;
+  /**
+   * How far the price has moved against every swap between its quote and its execution, in basis
+   * points of the quoted output. A swap left with less than its quote's minimum (the slippage)
+   * fails with 0x1771 in simulation and on chain; one within it fills at the moved amount.
+   */
+  slideBps = 0;
   readonly sent: { signature: string; url: string }[] = [];
   readonly calls: { method: string; url: string }[] = [];
   private readonly sendCounts = new Map<string, number>();
@@ -179,7 +192,10 @@ export class FakeSolanaRpc {
       case 'simulateTransaction': {
         const tx = this.decode(params);
         if (!tx) return invalidParams();
-        const sim = this.simulateError ?? { err: null, logs: ['Program MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr invoke [1]', 'Program MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr success'] };
+        const slipped = this.simulateError === null && this.swapIn(tx.message)?.slippageExceeded === true;
+        const sim = this.simulateError ?? (slipped
+          ? { err: SLIPPAGE_EXCEEDED, logs: [`Program ${JUPITER_PROGRAM_ID} invoke [1]`, 'Program log: Error: custom program error: 0x1771', `Program ${JUPITER_PROGRAM_ID} failed: custom program error: 0x1771`] }
+          : { err: null, logs: ['Program MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr invoke [1]', 'Program MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr success'] });
         return { result: { context, value: { err: sim.err, logs: sim.logs, accounts: null, unitsConsumed: 1_234, returnData: null } } };
       }
       case 'sendTransaction': {
@@ -245,8 +261,9 @@ export class FakeSolanaRpc {
       return decoded !== undefined && Buffer.from(decoded.message).equals(Buffer.from(message));
     });
     if (!built?.swap) return undefined;
-    const { inputMint, outputMint, inAmount, outAmount, priorityFeeLamports } = built.swap;
-    const out = (outAmount * BigInt(this.fills.outputBps)) / 10_000n;
+    const { inputMint, outputMint, inAmount, outAmount, minOut, priorityFeeLamports } = built.swap;
+    const moved = (outAmount * BigInt(10_000 - this.slideBps)) / 10_000n;
+    const out = (moved * BigInt(this.fills.outputBps)) / 10_000n;
     const buy = inputMint === SOL_MINT;
     return {
       owner: built.userPublicKey,
@@ -255,6 +272,7 @@ export class FakeSolanaRpc {
       lamports: buy ? inAmount : out,
       tokens: buy ? out : inAmount,
       feeLamports: SIGNATURE_FEE + priorityFeeLamports,
+      ...(minOut !== undefined && moved < minOut ? { slippageExceeded: true } : {}),
     };
   }
 
@@ -276,7 +294,7 @@ export class FakeSolanaRpc {
       tokens: this.tokens.get(walletKey) ?? 0n,
       pool: this.tokens.get(poolKey) ?? POOL_TOKENS,
     };
-    const err = requestedErr ?? (swap.side === 'sell' && swap.tokens > pre.tokens ? INSUFFICIENT_FUNDS : null);
+    const err = requestedErr ?? (swap.slippageExceeded ? SLIPPAGE_EXCEEDED : swap.side === 'sell' && swap.tokens > pre.tokens ? INSUFFICIENT_FUNDS : null);
     const post = { ...pre, lamports: pre.lamports - swap.feeLamports };
     if (err === null) {
       if (swap.side === 'buy') {

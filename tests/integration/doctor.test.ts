@@ -72,7 +72,8 @@ describe('jarvis doctor', () => {
     }
     expect(r.lines.get('solana rpc')).toBe('SKIP skipped: not used in paper trading (TRADING_MODE=paper)');
     expect(r.lines.get('whatsapp')).toBe('SKIP skipped: not enabled (WHATSAPP_ENABLED is not true)');
-    expect(r.lines.size).toBe(18);
+    expect(r.lines.get('live exits')).toBe('PASS no live positions open');
+    expect(r.lines.size).toBe(19);
     expect(r.out).toMatch(/\n\d+ passed, \d+ warning\(s\), 0 failed, 9 skipped\.\n$/);
   });
 

@@ -45,17 +45,33 @@ describe('landTransaction', () => {
     expect(fake.calls[1]?.method).toBe('simulateTransaction');
   });
 
-  it('gives up as expired once the block height passes with no status', async () => {
+  it('gives up as expired once the block height passes and one node, read twice with a pause, knows no status', async () => {
     fake.confirmAfterSends = Infinity;
     fake.blocksPerHeightCall = 40;
     const tx = await signedTx();
-    const outcome = await landTransaction({ rpc, ...tx, ...fast });
+    const sleeps: number[] = [];
+    const sleep = async (ms: number): Promise<void> => {
+      sleeps.push(ms);
+    };
+    const outcome = await landTransaction({ rpc, ...tx, ...fast, recheckDelayMs: 7, sleep });
     expect(outcome).toEqual({ status: 'expired', signature: tx.signature });
     expect(fake.blockHeight).toBeGreaterThan(tx.lastValidBlockHeight);
     expect(fake.sendCount(tx.signature)).toBeGreaterThanOrEqual(3);
-    // the last call confirms the status after the height passed
-    expect(fake.calls.at(-1)?.method).toBe('getSignatureStatuses');
-    expect(fake.calls.at(-2)?.method).toBe('getBlockHeight');
+    // after the height passed: two status reads, the pause between them
+    const lastHeight = fake.calls.map((c) => c.method).lastIndexOf('getBlockHeight');
+    expect(fake.calls.slice(lastHeight + 1).map((c) => c.method)).toEqual(['getSignatureStatuses', 'getSignatureStatuses']);
+    expect(sleeps.at(-1)).toBe(7);
+  });
+
+  it('on one node, a transaction that shows up during the pause is landed, not expired', async () => {
+    fake.confirmAfterSends = Infinity;
+    fake.blocksPerHeightCall = 40;
+    const tx = await signedTx();
+    const sleep = async (ms: number): Promise<void> => {
+      if (ms === 7) fake.markLanded(tx.signature);
+    };
+    const outcome = await landTransaction({ rpc, ...tx, ...fast, recheckDelayMs: 7, sleep });
+    expect(outcome).toEqual({ status: 'confirmed', signature: tx.signature, slot: fake.slot });
   });
 
   it('does not call a transaction expired when it landed before the height passed', async () => {
@@ -144,14 +160,89 @@ describe('signatureOutcome (restart reconciliation)', () => {
     expect(await signatureOutcome(rpc, '6'.repeat(64), 900)).toMatchObject({ status: 'failed', sent: true, slippage: false });
   });
 
-  it('expired once the height has passed with no status, pending before', async () => {
-    expect(await signatureOutcome(rpc, '7'.repeat(64), 1_050)).toEqual({ status: 'pending', signature: '7'.repeat(64) });
+  it('expired once the height has passed with no status, read again after a pause, pending before', async () => {
+    const pauses: number[] = [];
+    const sleep = async (ms: number): Promise<void> => {
+      pauses.push(ms);
+    };
+    expect(await signatureOutcome(rpc, '7'.repeat(64), 1_050, { sleep })).toEqual({ status: 'pending', signature: '7'.repeat(64) });
     fake.advanceBlocks(51);
-    expect(await signatureOutcome(rpc, '7'.repeat(64), 1_050)).toEqual({ status: 'expired', signature: '7'.repeat(64) });
+    expect(await signatureOutcome(rpc, '7'.repeat(64), 1_050, { sleep, recheckDelayMs: 9 })).toEqual({ status: 'expired', signature: '7'.repeat(64) });
+    expect(pauses).toEqual([9]);
+    expect(fake.calls.slice(-2).map((c) => c.method)).toEqual(['getSignatureStatuses', 'getSignatureStatuses']);
   });
 
   it('pending while only processed', async () => {
     fake.markLanded('8'.repeat(64), { confirmationStatus: 'processed' });
     expect(await signatureOutcome(rpc, '8'.repeat(64), 2_000)).toEqual({ status: 'pending', signature: '8'.repeat(64) });
+  });
+});
+
+describe('the expiry verdict across two nodes', () => {
+  const URL_B = 'http://rpc-b.test/';
+  let lagging: FakeSolanaRpc;
+  let other: FakeSolanaRpc;
+  let two: SolanaRpc;
+  const noPause = async (ms: number): Promise<void> => {
+    if (ms === 7) throw new Error('two nodes: the second reading asks the other node, without a pause');
+  };
+
+  beforeEach(() => {
+    // The first node carries the sends and never sees the transaction land; the second has it.
+    lagging = new FakeSolanaRpc({ blockHeight: 1_000, confirmAfterSends: Infinity, blocksPerHeightCall: 40 });
+    other = new FakeSolanaRpc({ blockHeight: 1_000 });
+    server.resetHandlers();
+    server.use(...lagging.handlers(URL_A), ...other.handlers(URL_B));
+    two = new SolanaRpc({ urls: [URL_A, URL_B], timeoutMs: 1_000 });
+  });
+
+  async function signedOnTwo(): Promise<{ transaction: Uint8Array; signature: string; lastValidBlockHeight: number }> {
+    const { blockhash, lastValidBlockHeight } = await two.getLatestBlockhash();
+    const { bytes, signature } = signTransaction(buildUnsignedTransaction({ payer: wallet.publicKey, blockhash }), wallet);
+    return { transaction: bytes, signature, lastValidBlockHeight };
+  }
+
+  it('the first node says null, the second says confirmed: landed, not expired', async () => {
+    const tx = await signedOnTwo();
+    other.markLanded(tx.signature);
+    const outcome = await landTransaction({ rpc: two, ...tx, ...fast, recheckDelayMs: 7, sleep: noPause });
+    expect(outcome).toEqual({ status: 'confirmed', signature: tx.signature, slot: other.slot });
+    expect(lagging.blockHeight).toBeGreaterThan(tx.lastValidBlockHeight);
+    expect(other.calls.map((c) => c.method)).toEqual(['getSignatureStatuses']);
+    // the second opinion does not move the failover: the next call goes to the first node again
+    expect(two.currentUrlIndex()).toBe(0);
+  });
+
+  it('the second node knows it failed on chain: failed and sent, not expired', async () => {
+    const tx = await signedOnTwo();
+    other.markLanded(tx.signature, { err: { InstructionError: [2, { Custom: 1 }] } });
+    const outcome = await landTransaction({ rpc: two, ...tx, ...fast, recheckDelayMs: 7, sleep: noPause });
+    expect(outcome).toMatchObject({ status: 'failed', sent: true });
+  });
+
+  it('both nodes say null: expired', async () => {
+    const tx = await signedOnTwo();
+    const outcome = await landTransaction({ rpc: two, ...tx, ...fast, recheckDelayMs: 7, sleep: noPause });
+    expect(outcome).toEqual({ status: 'expired', signature: tx.signature });
+    expect(other.calls.map((c) => c.method)).toEqual(['getSignatureStatuses']);
+  });
+
+  it('the second node is down: the first is read again after a pause before calling it expired', async () => {
+    const tx = await signedOnTwo();
+    other.down.add(URL_B);
+    const pauses: number[] = [];
+    const outcome = await landTransaction({ rpc: two, ...tx, ...fast, recheckDelayMs: 7, sleep: async (ms) => void pauses.push(ms) });
+    expect(outcome).toEqual({ status: 'expired', signature: tx.signature });
+    expect(pauses.at(-1)).toBe(7);
+    const lastHeight = lagging.calls.map((c) => c.method).lastIndexOf('getBlockHeight');
+    expect(lagging.calls.slice(lastHeight + 1).map((c) => c.method)).toEqual(['getSignatureStatuses', 'getSignatureStatuses']);
+  });
+
+  it('restart reconciliation: null on the first node, confirmed on the second, is confirmed', async () => {
+    const sig = '5'.repeat(64);
+    other.markLanded(sig);
+    lagging.advanceBlocks(500);
+    expect(await signatureOutcome(two, sig, 1_100, { sleep: noPause, recheckDelayMs: 7 })).toMatchObject({ status: 'confirmed', signature: sig });
+    expect(await signatureOutcome(two, '6'.repeat(64), 1_100, { sleep: noPause, recheckDelayMs: 7 })).toEqual({ status: 'expired', signature: '6'.repeat(64) });
   });
 });

@@ -35,8 +35,8 @@ export const args = (s: string): BuyArgs => {
   return a;
 };
 
-/** `onBuild(n)` runs as the market builds its n-th transaction (to switch faults on and off). */
-export async function liveHarness(rpc: FakeSolanaRpc, onBuild?: (n: number) => void): Promise<{ harness: TradingHarness; pub: string; dataDir: string }> {
+/** `onBuild(n)` runs as the market builds its n-th transaction (to switch faults on and off); `env` adds variables. */
+export async function liveHarness(rpc: FakeSolanaRpc, onBuild?: (n: number) => void, env: Record<string, string> = {}): Promise<{ harness: TradingHarness; pub: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jarvis-live-'));
   const seed = randomBytes(32);
   const pub = keypairFromSecretKey(seed).publicKey;
@@ -46,7 +46,7 @@ export async function liveHarness(rpc: FakeSolanaRpc, onBuild?: (n: number) => v
   db.close();
   rpc.balances.set(pub, START_LAMPORTS);
   const harness = await makeTradingHarness(
-    { TRADING_MODE: 'live', JARVIS_MASTER_SECRET: MASTER, SOLANA_RPC_URL: `${RPC_A},${RPC_B}`, SOLANA_RESEND_INTERVAL_MS: '100' },
+    { TRADING_MODE: 'live', JARVIS_MASTER_SECRET: MASTER, SOLANA_RPC_URL: `${RPC_A},${RPC_B}`, SOLANA_RESEND_INTERVAL_MS: '100', ...env },
     { dataDir },
   );
   let built = 0;

@@ -1,3 +1,4 @@
+import type { HttpHandler } from 'msw';
 import { setupServer, type SetupServerApi } from 'msw/node';
 import { makeHarness, type Harness } from './app-harness.js';
 import { FakeMarket } from '../fakes/market.js';
@@ -22,12 +23,13 @@ export const BAGS = 'http://bags.test/api/v1';
 export const MINT_A = 'AaaaBbbbCcccDdddEeeeFfffGgggHhhhJjjjKkkkLmno';
 export const MINT_B = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';
 
-export async function makeTradingHarness(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<TradingHarness> {
+/** `handlers` are served from the start (e.g. a fake Solana RPC that the start-up reconciliation asks). */
+export async function makeTradingHarness(env: Record<string, string> = {}, opts: { dataDir?: string; handlers?: HttpHandler[] } = {}): Promise<TradingHarness> {
   let now = () => Date.now();
   const market = new FakeMarket({ now: () => now() });
   market.setToken(MINT_A, { usdPrice: 0.015, decimals: 6 });
   market.setToken(MINT_B, { usdPrice: 2, decimals: 9 });
-  const server = setupServer(...market.handlers({ jupiterUrl: JUP, bagsUrl: BAGS }));
+  const server = setupServer(...(opts.handlers ?? []), ...market.handlers({ jupiterUrl: JUP, bagsUrl: BAGS }));
   server.listen({ onUnhandledRequest: 'error' });
   const base = await makeHarness(
     { JUPITER_API_URL: JUP, BAGS_API_URL: BAGS, TRADING_HTTP_TIMEOUT_MS: '2000', JARVIS_RATE_LIMIT_ENABLED: 'false', ...env },

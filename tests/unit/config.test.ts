@@ -80,6 +80,18 @@ describe('config', () => {
 
 describe('cluster config', () => {
   const base = { PROXMOX_TOKEN_ID: 'jarvis@pve!bot', PROXMOX_TOKEN_SECRET: '5a3e7c1d-0b9f-4e2a-8d6c-1f2e3d4c5b6a' };
+  it('widens stop-loss slippage up to TRADING_SL_MAX_SLIPPAGE_BPS, never below the default slippage', () => {
+    const d = parseConfig({});
+    expect(d.ok && d.config.trading.slMaxSlippageBps).toBe(2_000);
+    const set = parseConfig({ TRADING_DEFAULT_SLIPPAGE_BPS: '300', TRADING_SL_MAX_SLIPPAGE_BPS: '300' });
+    expect(set.ok && set.config.trading.slMaxSlippageBps).toBe(300);
+    for (const env of [{ TRADING_DEFAULT_SLIPPAGE_BPS: '300', TRADING_SL_MAX_SLIPPAGE_BPS: '299' }, { TRADING_SL_MAX_SLIPPAGE_BPS: '50' }, { TRADING_SL_MAX_SLIPPAGE_BPS: '5001' }, { TRADING_SL_MAX_SLIPPAGE_BPS: 'wide' }]) {
+      const r = parseConfig(env);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors.map((e) => e.split(':')[0])).toEqual(['TRADING_SL_MAX_SLIPPAGE_BPS']);
+    }
+  });
+
   it('refuses a pinned fingerprint or CA with an http:// URL, and a CA file that is not a certificate', () => {
     const r = parseConfig({ ...base, PROXMOX_URL: 'http://pve.lan:8006', PROXMOX_FINGERPRINT: 'AB'.repeat(32) });
     expect(r.ok).toBe(false);

@@ -4,6 +4,7 @@ import { backupAgeCheck, pm2Check, sandboxCheck, secretFilesCheck } from './host
 import { anthropicCheck, localModelCheck } from './llm-checks.js';
 import { dataDirCheck, diskCheck, integrityCheck, migrationsCheck } from './storage-checks.js';
 import { bagsCheck, jupiterCheck, solanaRpcCheck } from './trading-checks.js';
+import { liveExitsCheck } from './live-exits-check.js';
 import type { Check } from './types.js';
 
 /**
@@ -23,6 +24,7 @@ export const CHECKS: readonly Check[] = [
   jupiterCheck,
   bagsCheck,
   solanaRpcCheck,
+  liveExitsCheck,
   proxmoxCheck,
   sandboxCheck,
   secretFilesCheck,

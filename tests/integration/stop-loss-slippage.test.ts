@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN } from '../support/app-harness.js';
+import { MINT_A, type TradingHarness } from '../support/trading-harness.js';
+import { liveBuy, liveHarness, OWNER, RPC_A, RPC_B } from '../support/live-harness.js';
+import { FakeSolanaRpc } from '../fakes/solana-rpc.js';
+
+/**
+ * A token falling faster than a position's slippage: every sale fails with 0x1771 (the fake chain
+ * moves the price `slideBps` against each swap between quote and execution). A stop-loss retries
+ * with a wider slippage each time, up to TRADING_SL_MAX_SLIPPAGE_BPS, and sells once; take-profits
+ * and manual sales keep the position's slippage. Real clients against the fakes, live mode.
+ */
+
+let h: TradingHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/**
+ * Widening retries come 5 s apart on the manual clock, and the Jupiter request budget (60 a minute)
+ * would make the later ones wait for real seconds that the manual clock never sees. The budget is
+ * not what these tests are about.
+ */
+const BUDGET = { JUPITER_RATE_PER_MIN: '6000' };
+const t = () => h!.app.services.trading;
+const pos = (id: number) => t().d.store.get(id)!;
+const sells = () => h!.app.services.db.prepare("SELECT reason, signature FROM trades WHERE side = 'sell' ORDER BY id").all() as { reason: string; signature: string }[];
+/** The slippage of every sale quote asked of Jupiter, in order. */
+const saleSlippages = () => h!.market.requestsTo('jupiter', '/swap/v1/quote').filter((r) => r.query.inputMint === MINT_A).map((r) => Number(r.query.slippageBps));
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 400 && t().exits.busy > 0; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** A monitor tick, and the exits it started carried out. */
+async function tick(): Promise<void> {
+  await h!.tick();
+  await settle();
+}
+
+/** Moves the clock to when the position's failed exit may be retried, and ticks. */
+async function retry(id: number): Promise<void> {
+  const at = pos(id).retryAt;
+  expect(at).not.toBeNull();
+  h!.clock.advance(Math.max(0, at! - h!.clock.now()));
+  await tick();
+}
+
+/** Notices the owner received since the last call, and all of them so far. */
+const seen: string[] = [];
+async function notices(): Promise<string[]> {
+  const fresh = await h!.notices(ADMIN);
+  seen.push(...fresh);
+  return fresh;
+}
+afterEach(() => {
+  seen.length = 0;
+});
+
+const count = (texts: string[], pattern: RegExp) => texts.filter((s) => pattern.test(s)).length;
+
+describe('a stop-loss in a price falling faster than its slippage', () => {
+  it('retries with doubled slippage until it sells, once, and says it widened', async () => {
+    const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
+    let pub: string;
+    ({ harness: h, pub } = await liveHarness(rpc, undefined, BUDGET));
+    const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20`);
+    expect(p.slippageBps).toBe(100);
+    await notices();
+
+    rpc.slideBps = 700; // sales fail below 7% slippage
+    h.market.setPrice(MINT_A, 0.015 * 0.5);
+    await tick();
+    expect(pos(p.id)).toMatchObject({ state: 'open', exitAttempts: 1 });
+    expect(await notices()).toEqual([expect.stringMatching(/^Selling position #\d+ \(Aaaa…Lmno\) failed: The price moved more than your slippage allows, twice\. Retrying in 5 s with slippage widened to 2% \(attempt 1\)\.$/)]);
+
+    await retry(p.id); // at 2%
+    expect(await notices()).toEqual([expect.stringMatching(/Retrying in 5 s with slippage widened to 4% \(attempt 2\)/)]);
+    await retry(p.id); // at 4%: fails, quietly (3rd failure)
+    expect(sells()).toHaveLength(0);
+    await retry(p.id); // at 8%: within the slide, sells
+
+    // The slippage asked for grows and never passes the cap (2000 bps by default); each attempt re-quotes once.
+    expect(saleSlippages()).toEqual([100, 100, 200, 200, 400, 400, 800]);
+    expect(sells().map((s) => s.reason)).toEqual(['sl']);
+    expect(pos(p.id).state).toBe('closed');
+    expect(rpc.tokenBalance(pub!, MINT_A)).toBe(0n);
+    const texts = await notices();
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/^Stop-loss: sold position #\d+ \(Aaaa…Lmno\), now closed\./);
+    expect(texts[0]).toContain("Sold with slippage widened to 8% because the price was falling faster than the position's own 1% allowed.");
+
+    // Nothing more happens: no second sale, no second message.
+    h.clock.advance(600_000);
+    await tick();
+    expect(sells()).toHaveLength(1);
+    expect(await notices()).toEqual([]);
+    expect(count(seen, /slippage widened to 8%/)).toBe(1);
+  });
+
+  it('stops widening at TRADING_SL_MAX_SLIPPAGE_BPS, tells the owner once, and sells at the cap when it can', async () => {
+    const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
+    ({ harness: h } = await liveHarness(rpc, undefined, { ...BUDGET, TRADING_SL_MAX_SLIPPAGE_BPS: '1000' }));
+    const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20 trail`);
+    await notices();
+
+    rpc.slideBps = 3000; // a crash: not even the cap is enough
+    h.market.setPrice(MINT_A, 0.015 * 0.5);
+    await tick();
+    for (let i = 0; i < 7; i++) await retry(p.id);
+    expect(pos(p.id)).toMatchObject({ state: 'open', exitAttempts: 8 });
+    expect(sells()).toHaveLength(0);
+    await notices();
+    expect(count(seen, /^Trailing stop of position #\d+ \(Aaaa…Lmno\) still not sold: the price is falling faster than even 10% slippage allows/)).toBe(1);
+    // The 8th failure, at the cap, does not repeat it.
+    expect(count(seen, /attempt 8/)).toBe(0);
+
+    rpc.slideBps = 900; // the fall slows to within the cap
+    await retry(p.id);
+    const slippages = saleSlippages();
+    expect(slippages).toEqual([100, 100, 200, 200, 400, 400, 800, 800, ...Array<number>(9).fill(1000)]);
+    expect(Math.max(...slippages)).toBe(1000);
+    expect(sells().map((s) => s.reason)).toEqual(['trail']);
+    const texts = await notices();
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/^Trailing stop: sold position #\d+/);
+    expect(texts[0]).toContain('Sold with slippage widened to 10%');
+    expect(count(seen, /still not sold/)).toBe(1);
+  });
+
+  it('keeps the widened slippage across a restart', async () => {
+    const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
+    ({ harness: h } = await liveHarness(rpc, undefined, BUDGET));
+    const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20`);
+    rpc.slideBps = 700;
+    h.market.setPrice(MINT_A, 0.015 * 0.5);
+    await tick();
+    await retry(p.id);
+    expect(saleSlippages()).toEqual([100, 100, 200, 200]);
+
+    await h.restart();
+    h.server.use(...rpc.handlers(RPC_A), ...rpc.handlers(RPC_B));
+    await retry(p.id); // 4%: fails
+    await retry(p.id); // 8%: sells
+    expect(saleSlippages()).toEqual([100, 100, 200, 200, 400, 400, 800]);
+    expect(sells().map((s) => s.reason)).toEqual(['sl']);
+    expect(pos(p.id).state).toBe('closed');
+  });
+});
+
+describe('sales that are not stop-losses never widen', () => {
+  it('a take-profit failing on slippage retries at the position slippage', async () => {
+    const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
+    ({ harness: h } = await liveHarness(rpc, undefined, BUDGET));
+    const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20`);
+    await notices();
+
+    rpc.slideBps = 700;
+    h.market.setPrice(MINT_A, 0.015 * 1.6);
+    await tick();
+    expect(pos(p.id)).toMatchObject({ state: 'open', exitAttempts: 1 });
+    expect(pos(p.id).exit?.reason).toBe('tp');
+    expect(await notices()).toEqual([expect.stringMatching(/failed: The price moved more than your slippage allows, twice\. Retrying in 5 s \(attempt 1\)\.$/)]);
+    for (let i = 0; i < 4; i++) await retry(p.id);
+    expect(sells()).toHaveLength(0);
+    expect(saleSlippages()).toEqual(Array<number>(10).fill(100));
+
+    rpc.slideBps = 50; // the market calms down: within 1%
+    await retry(p.id);
+    expect(saleSlippages()).toEqual(Array<number>(11).fill(100));
+    expect(sells().map((s) => s.reason)).toEqual(['tp']);
+    await notices();
+    expect(seen.some((s) => /widened|still not sold/.test(s))).toBe(false);
+    expect(count(seen, /^Take-profit \+50%: sold position/)).toBe(1);
+  });
+
+  it('a manual sale failing on slippage says so and is retried at the position slippage', async () => {
+    const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
+    ({ harness: h } = await liveHarness(rpc, undefined, BUDGET));
+    const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20`);
+    rpc.slideBps = 700;
+    const r = await t().sell(OWNER, p.id, 100);
+    expect(r).toMatchObject({ status: 'failed', message: 'The price moved more than your slippage allows, twice.' });
+    expect(pos(p.id).exit?.reason).toBe('manual');
+    await retry(p.id);
+    await retry(p.id);
+    expect(saleSlippages()).toEqual(Array<number>(6).fill(100));
+    expect(sells()).toHaveLength(0);
+  });
+});

@@ -59,11 +59,13 @@ const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => 
 
 /**
  * Reads the fill of a confirmed transaction, asking a few times: a node can report a signature
- * confirmed before it serves the transaction. Never throws; undefined when the transaction stays
- * unavailable, the RPC keeps failing, the signal aborts, or its balances make no sense.
+ * confirmed before it serves the transaction. With several nodes, a node that said "not yet" is
+ * skipped on the next try, so a lagging one cannot make the fill fall back to the quote while
+ * another has it. Never throws; undefined when the transaction stays unavailable, the RPC keeps
+ * failing, the signal aborts, or its balances make no sense.
  */
 export async function readChainFill(
-  rpc: Pick<SolanaRpc, 'getTransaction'>,
+  rpc: Pick<SolanaRpc, 'transactionFrom' | 'nodeCount'>,
   signature: string,
   owner: string,
   mint: string,
@@ -75,11 +77,13 @@ export async function readChainFill(
   for (let attempt = 1; attempt <= tries; attempt++) {
     if (opts.signal?.aborted) return undefined;
     try {
-      const tx = await rpc.getTransaction(signature);
+      const first = await rpc.transactionFrom(signature);
+      // Not served by that node (yet): another one may have it already.
+      const { tx } = first.tx || rpc.nodeCount < 2 ? first : await rpc.transactionFrom(signature, { avoid: first.node });
       // A served transaction does not change: if it makes no sense now, it never will.
       if (tx) return chainFill(tx, owner, mint, side);
     } catch {
-      // An RPC failure is as good as "not yet": ask again.
+      // An RPC failure (or no other node answering) is as good as "not yet": ask again.
     }
     if (attempt === tries) break;
     try {

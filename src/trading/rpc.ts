@@ -155,9 +155,19 @@ export class SolanaRpc {
    * a node may report a signature confirmed a moment before getTransaction finds it.
    */
   async getTransaction(signature: string): Promise<ChainTransaction | null> {
-    return this.call('getTransaction', [signature, {
+    return (await this.transactionFrom(signature)).tx;
+  }
+
+  /**
+   * getTransaction, saying which node answered; with `avoid`, that node is skipped (without moving
+   * the failover position): the node that reported the signature confirmed may be one that lags in
+   * serving it, and another may have it already.
+   */
+  async transactionFrom(signature: string, opts: { avoid?: number } = {}): Promise<{ tx: ChainTransaction | null; node: number }> {
+    const { result, node } = await this.callOn(this.order(opts.avoid), opts.avoid === undefined, 'getTransaction', [signature, {
       encoding: 'json', commitment: 'confirmed', maxSupportedTransactionVersion: 0,
     }], transactionSchema.nullable());
+    return { tx: result, node };
   }
 
   /** Node indexes in the order a call tries them: from the current one on, without `avoid`. */

@@ -2,6 +2,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isSlippageError, landTransaction, signatureOutcome } from '../../src/trading/landing.js';
 import { SolanaRpc } from '../../src/trading/rpc.js';
+import { readChainFill } from '../../src/trading/chain-fill.js';
 import { keypairFromSecretKey, signTransaction } from '../../src/trading/solana-tx.js';
 import { FakeSolanaRpc } from '../fakes/solana-rpc.js';
 import { buildUnsignedTransaction } from '../fakes/solana-tx-builder.js';
@@ -236,6 +237,22 @@ describe('the expiry verdict across two nodes', () => {
     expect(pauses.at(-1)).toBe(7);
     const lastHeight = lagging.calls.map((c) => c.method).lastIndexOf('getBlockHeight');
     expect(lagging.calls.slice(lastHeight + 1).map((c) => c.method)).toEqual(['getSignatureStatuses', 'getSignatureStatuses']);
+  });
+
+  it('a fill the first node does not serve yet is read from the second, not left to the quote', async () => {
+    const sig = '4'.repeat(64);
+    const mint = 'AaaaBbbbCcccDdddEeeeFfffGgggHhhhJjjjKkkkLmno';
+    // Only the second node has it: the first reports nothing for it, as a lagging node does.
+    other.balances.set(wallet.publicKey, 2_000_000_000);
+    other.markLanded(sig, { swap: { owner: wallet.publicKey, mint, side: 'buy', lamports: 500_000_000n, tokens: 4_850_000_000n, feeLamports: 105_000, ataRentLamports: 2_039_280 } });
+    const pauses: number[] = [];
+    const fill = await readChainFill(two, sig, wallet.publicKey, mint, 'buy', { sleep: async (ms) => void pauses.push(ms) });
+    expect(fill).toEqual({ inAmount: 500_000_000n + 2_039_280n, outAmount: 4_850_000_000n, feeLamports: 105_000 });
+    expect(pauses).toEqual([]);
+    expect(lagging.calls.map((c) => c.method)).toEqual(['getTransaction']);
+    expect(other.calls.map((c) => c.method)).toEqual(['getTransaction']);
+    // A second opinion does not move the failover: the next call goes to the first node again.
+    expect(two.currentUrlIndex()).toBe(0);
   });
 
   it('restart reconciliation: null on the first node, confirmed on the second, is confirmed', async () => {

@@ -92,11 +92,12 @@ describe('readChainFill', () => {
     const asked: string[] = [];
     return {
       asked,
-      async getTransaction(signature: string): Promise<ChainTransaction | null> {
+      nodeCount: 1,
+      async transactionFrom(signature: string): Promise<{ tx: ChainTransaction | null; node: number }> {
         asked.push(signature);
         const next = answers.length > 1 ? answers.shift()! : answers[0]!;
         if (next instanceof Error) throw next;
-        return next;
+        return { tx: next, node: 0 };
       },
     };
   }

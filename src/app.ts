@@ -37,7 +37,8 @@ import { Conversation } from './llm/conversation.js';
 import { ChatService } from './llm/chat.js';
 import { buildVibe } from './vibe/build.js';
 import type { ReplySink } from './core/streaming-reply.js';
-import { asOutbound } from './core/message.js';
+import { asOutbound, plainText } from './core/message.js';
+import { statusReport } from './ops/status-report.js';
 import { llmStatus } from './llm/status.js';
 import { buildMemory } from './memory/build.js';
 import { memoryStatus } from './memory/status.js';
@@ -161,7 +162,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     backups: new Backups({ db, config: config.backup, clock, log: log.child({ module: 'backup' }) }),
     vibe,
     replyTo,
-    chat: new ChatService({ llm, conversation, memory, config: config.llm, clock, log: log.child({ module: 'chat' }) }),
+    chat: new ChatService({ llm, conversation, memory, config: config.llm, clock, log: log.child({ module: 'chat' }), status: async () => plainText(await statusReport(services)) }),
     channels: () => channels.map((c) => c.info()),
   };
   services.status.register('Access', () => accessStatus(services));

@@ -78,3 +78,8 @@ export function routeMessage(text: string, rules: RouteRules): RouteDecision {
   const local = LOCAL_RULES.find((r) => r.re.test(t));
   return { provider: 'local', reason: local?.reason ?? 'a short question' };
 }
+
+/** Whether the router took the message for a question about Jarvis's own state (chat then adds the status report). */
+export function asksForStatus(decision: RouteDecision): boolean {
+  return decision.reason.startsWith('a status question');
+}

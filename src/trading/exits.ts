@@ -129,7 +129,7 @@ export class ExitDesk {
           return { status: 'failed', message: 'The sale was sent but is not confirmed yet; you will be told when it settles.', retryAt: clock.now() };
         }
       }
-      return this.fail(p, intent, explain(err).message, err, notify);
+      return this.fail(p, intent, this.failureMessage(p, err), err, notify);
     }
     return this.complete(p, intent, fill, notify);
   }
@@ -178,6 +178,13 @@ export class ExitDesk {
     this.d.audit.record({ actor: 'tpsl', action: `sell:${intent.reason}`, target: `position:${p.id}`, outcome: 'ok', detail: `${p.mode} proceeds=${proceeds} pnl=${pnl}` });
     notices.kick();
     return { status: 'sold', position: store.get(p.id)!, proceeds, pnl, signature: fill.signature };
+  }
+
+  /** What the owner reads about a failed sale: for a live position nothing can sign, why and the fix. */
+  private failureMessage(p: Position, err: unknown): string {
+    const block = this.d.liveBlock;
+    if (p.mode === 'live' && !this.d.wallet && block) return `Live trading is not available: ${block.reason}. An admin can fix it: ${block.fix}.`;
+    return explain(err).message;
   }
 
   /**

@@ -85,8 +85,8 @@ describe('live positions that cannot be sold', () => {
     await h.tick();
     const owner = await chat(h, ADMIN);
     expect(owner.filter((x) => x.startsWith('Selling position #1'))).toEqual([
-      'Selling position #1 (Aaaa…Lmno) failed: Live trading is not available: no wallet is unlocked. Retrying in 5 s (attempt 1).',
-      'Selling position #1 (Aaaa…Lmno) failed: Live trading is not available: no wallet is unlocked. Retrying in 10 s (attempt 2).',
+      'Selling position #1 (Aaaa…Lmno) failed: Live trading is not available: TRADING_MODE is paper, so the wallet that signs their sales is not unlocked. An admin can fix it: set TRADING_MODE=live again (with JARVIS_MASTER_SECRET) and restart Jarvis; new buys stay paper for whoever chose /settings mode paper. Retrying in 5 s (attempt 1).',
+      'Selling position #1 (Aaaa…Lmno) failed: Live trading is not available: TRADING_MODE is paper, so the wallet that signs their sales is not unlocked. An admin can fix it: set TRADING_MODE=live again (with JARVIS_MASTER_SECRET) and restart Jarvis; new buys stay paper for whoever chose /settings mode paper. Retrying in 10 s (attempt 2).',
     ]);
     expect(h.app.services.trading.d.store.get(1)!.state).toBe('open');
     expect(h.app.services.db.prepare("SELECT COUNT(*) AS n FROM trades WHERE side = 'sell'").get()).toEqual({ n: 0 });

@@ -217,7 +217,7 @@ function mixCurve(items: Item[], all: Call[], routed: Call[]): string {
 }
 
 const verdicts: string[] = [];
-for (const file of ['routing-workload.json', 'routing-holdout.json']) {
+for (const file of ['routing-workload.json', 'routing-holdout.json', 'routing-holdout-2.json', 'routing-holdout-3.json']) {
   const path = join(projectRoot(), 'tests/fixtures', file);
   if (!existsSync(path)) continue;
   const all = JSON.parse(readFileSync(path, 'utf8')) as Item[];

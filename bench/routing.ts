@@ -43,13 +43,14 @@ if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const { route, prices } = parsed.config.llm;
 const overhead = arg('overhead', 1_300);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const files = ['routing-workload.json', 'routing-holdout.json'].filter((f) => existsSync(join(projectRoot(), 'tests/fixtures', f)));
+const files = ['routing-workload.json', 'routing-holdout.json', 'routing-holdout-2.json', 'routing-holdout-3.json'].filter((f) => existsSync(join(projectRoot(), 'tests/fixtures', f)));
 const verdicts: string[] = [];
 
-for (const file of files) {
+const modes = [route.unsure, route.unsure === 'claude' ? 'local' : 'claude'] as const;
+for (const [file, unsure] of files.flatMap((f) => modes.map((m) => [f, m] as const))) {
   const items = JSON.parse(readFileSync(join(projectRoot(), 'tests/fixtures', file), 'utf8')) as Item[];
   const t0 = performance.now();
-  const routed = items.map((it) => ({ ...it, decision: routeMessage(it.text, route) }));
+  const routed = items.map((it) => ({ ...it, decision: routeMessage(it.text, { ...route, unsure }) }));
   const routeMs = performance.now() - t0;
   const cost = (r: Item, oh: number) => costNanos({ inputTokens: Math.ceil(r.text.length / 4) + oh, outputTokens: r.expectedOutputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 }, prices.claude);
   const saved = (oh: number, toClaude: (r: (typeof routed)[number]) => boolean) => {
@@ -65,7 +66,8 @@ for (const file of files) {
   const missRate = missed.length / needsClaude.length;
   const ours = saved(overhead, (r) => r.decision.provider === 'claude');
   const oracle = saved(overhead, (r) => r.needs === 'claude');
-  console.log(`\n${file}: ${routed.length} labelled messages (${needsClaude.length} need Claude, ${needsLocal.length} do not); routed in ${routeMs.toFixed(1)} ms`);
+  const what = unsure === route.unsure ? `LLM_ROUTE_UNSURE=${unsure} (the default)` : `what if LLM_ROUTE_UNSURE=${unsure}`;
+  console.log(`\n${file}, ${what}: ${routed.length} labelled messages (${needsClaude.length} need Claude, ${needsLocal.length} do not); routed in ${routeMs.toFixed(1)} ms`);
   console.log(`  sent to the local model:             ${pct(localShare)}`);
   console.log(`  needs-Claude sent local (misroute):  ${missed.length} of ${needsClaude.length} = ${pct(missRate)}`);
   console.log(`  local-able sent to Claude (overpay): ${overpaid.length} of ${needsLocal.length} = ${pct(overpaid.length / needsLocal.length)}`);
@@ -74,6 +76,7 @@ for (const file of files) {
   if (process.argv.includes('--list')) {
     for (const r of [...missed, ...overpaid]) console.log(`    ${r.id} needs ${r.needs}, sent ${r.decision.provider} (${r.decision.reason}): ${r.text.slice(0, 100).replace(/\n/g, ' ')}`);
   }
+  if (unsure !== route.unsure) continue;
   verdicts.push(`${ours.saved >= 0.6 ? 'PASS' : 'FAIL'}  ${file}: cost saved ${pct(ours.saved)} (target >= 60%; the mix allows at most ${pct(oracle.saved)})`);
   verdicts.push(`${missRate < 0.05 ? 'PASS' : 'FAIL'}  ${file}: needs-Claude misrouted ${pct(missRate)} (target < 5%)`);
 }

@@ -28,6 +28,7 @@ export const llmEnv = {
   LLM_MAX_OUTPUT_TOKENS: int(16, 64_000).default(1_024),
   LLM_ROUTE_LOCAL_MAX_CHARS: int(0, 100_000).default(100),
   LLM_ROUTE_CLAUDE_WORDS: wordList.optional(),
+  LLM_ROUTE_UNSURE: z.enum(['claude', 'local']).default('claude'),
   LLM_PRICE_CLAUDE: priceList.default({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }),
   LLM_PRICE_LOCAL: priceList.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }),
   LLM_BUDGET_USER_DAILY_USD: num(0, 1_000_000).default(1),
@@ -50,7 +51,7 @@ export interface LlmConfig {
   local?: { url: string; model: string; apiKey?: string };
   timeoutMs: number;
   maxOutputTokens: number;
-  route: { localMaxChars: number; claudeWords: string[] };
+  route: { localMaxChars: number; claudeWords: string[]; unsure: 'claude' | 'local' };
   prices: { claude: Prices; local: Prices };
   budgets: { userDailyUsd: number; userMonthlyUsd: number; globalDailyUsd: number; globalMonthlyUsd: number };
   /** Recent chat turns sent with each message, at most this many tokens (about 4 characters each). */
@@ -68,7 +69,7 @@ export function llmConfigFrom(e: LlmEnv): LlmConfig {
     local: e.LOCAL_LLM_URL ? { url: e.LOCAL_LLM_URL.replace(/\/+$/, ''), model: e.LOCAL_LLM_MODEL, apiKey: e.LOCAL_LLM_API_KEY } : undefined,
     timeoutMs: e.LLM_TIMEOUT_MS,
     maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS,
-    route: { localMaxChars: e.LLM_ROUTE_LOCAL_MAX_CHARS, claudeWords: e.LLM_ROUTE_CLAUDE_WORDS ?? [] },
+    route: { localMaxChars: e.LLM_ROUTE_LOCAL_MAX_CHARS, claudeWords: e.LLM_ROUTE_CLAUDE_WORDS ?? [], unsure: e.LLM_ROUTE_UNSURE },
     prices: { claude: e.LLM_PRICE_CLAUDE, local: e.LLM_PRICE_LOCAL },
     budgets: {
       userDailyUsd: e.LLM_BUDGET_USER_DAILY_USD,

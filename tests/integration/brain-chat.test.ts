@@ -219,7 +219,8 @@ describe('streaming and context', () => {
   });
 
   it('memories are recalled into the prompt as fenced data, only the owner\'s', async () => {
-    h = await makeBrainHarness();
+    // A personal question goes to Claude by default; the local model's request is the simpler one to read.
+    h = await makeBrainHarness({ env: { LLM_ROUTE_UNSURE: 'local' } });
     expect((await h.say(ADMIN, 'remember that my favourite editor is helix'))[0]).toMatch(/^Noted \(#\d+, long\)/);
     await h.say(USER, 'remember that my favourite editor is vim');
     await h.say(ADMIN, 'which editor do I like?');

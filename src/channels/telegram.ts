@@ -11,6 +11,7 @@ import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Config } from '../config.js';
 import { Outbox, outboxTransformer } from './outbox.js';
+import { pauseUnlessAborted } from '../core/pause.js';
 import { truncate } from '../core/render.js';
 import { DeliveryError } from '../core/errors.js';
 import type { UpdateInbox } from '../storage/update-inbox.js';
@@ -206,10 +207,7 @@ export class TelegramChannel implements Channel {
         this.deps.log.warn({ err, code }, 'getUpdates failed; retrying');
         const retryAfter = err instanceof GrammyError ? err.parameters.retry_after : undefined;
         const wait = retryAfter ? retryAfter * 1000 : retryIn * (0.5 + Math.random());
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait);
-          signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
+        await pauseUnlessAborted(wait, signal);
         if (signal.aborted) throw new Error('stopped');
         retryIn = Math.min(retryIn * 2, 30_000);
       }

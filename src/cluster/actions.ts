@@ -14,6 +14,7 @@ import { guestActionSupported, type GuestAction, type GuestKind, type NodeAction
 import type { ClusterReads } from './reads.js';
 import type { ClusterAction, ClusterStore } from './store.js';
 import { classifyClusterAction, tierAllows, type ClusterActionClass, type Tier } from './tiers.js';
+import { pauseUnlessAborted } from '../core/pause.js';
 
 /**
  * Power actions on guests and nodes, from the word a person typed to the task's outcome:
@@ -370,10 +371,7 @@ export class ClusterActions {
       if (status !== 'online') wentDown = true;
       if (a.action === 'node shutdown' && wentDown) return { done: true, ok: true };
       if (a.action === 'node reboot' && wentDown && status === 'online') return { done: true, ok: true };
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, config.taskPollMs);
-        this.abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await pauseUnlessAborted(config.taskPollMs, this.abort.signal);
     }
     return { done: false };
   }

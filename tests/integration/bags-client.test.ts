@@ -6,6 +6,9 @@ import { BagsClient, decodeTransactionBase58 } from '../../src/trading/bags.js';
 import { encodeBase58, SOL_MINT } from '../../src/trading/base58.js';
 import { VenueError } from '../../src/trading/errors.js';
 import { RateBudget } from '../../src/trading/rate-budget.js';
+import { JupiterClient } from '../../src/trading/jupiter.js';
+import { VenueRouter } from '../../src/trading/route.js';
+import { createLogger } from '../../src/core/logger.js';
 import { FakeMarket } from '../fakes/market.js';
 
 const JUP = 'http://jup.test';
@@ -176,5 +179,32 @@ describe('decodeTransactionBase58', () => {
     }
     expect(decodeTransactionBase58('0OIl')).toBeUndefined();
     expect(decodeTransactionBase58('')).toBeUndefined();
+  });
+});
+
+describe('VenueRouter: mints bags.fm does not trade', () => {
+  const mints = ['So1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1', 'So1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2', 'So1ccccccccccccccccccccccccccccccccccccccc3'].map((m) => m.replace('So1', 'Tk1'));
+  const jupiter = () => new JupiterClient({ baseUrl: JUP, timeoutMs: 500, budget: new RateBudget({ perMinute: 6_000, clock: systemClock }), backoffMs: 1 });
+  const bagsQuotes = (mint: string) => market.requestsTo('bags', '/trade/quote').filter((r) => r.query.outputMint === mint).length;
+
+  it('are remembered for an hour (no bags.fm quota spent on them), and the memory stays bounded', async () => {
+    for (const m of mints) market.setToken(m, { usdPrice: 1, decimals: 6 });
+    const clock = new ManualClock(1_700_000_000_000);
+    const router = new VenueRouter({ jupiter: jupiter(), bags: client() }, createLogger({ level: 'silent' }), () => clock.now(), 3_600_000, 2);
+    const [a, b, c] = mints as [string, string, string];
+    for (const m of [a, b]) expect((await router.quote(buy(1_000_000n, m))).venue).toBe('jupiter');
+    await router.quote(buy(1_000_000n, a));
+    expect([bagsQuotes(a), bagsQuotes(b)]).toEqual([1, 1]); // the second quote of a did not ask bags.fm
+    // A third one with room for two: the oldest (a) is forgotten, b and c are kept.
+    await router.quote(buy(1_000_000n, c));
+    await router.quote(buy(1_000_000n, b));
+    await router.quote(buy(1_000_000n, c));
+    expect([bagsQuotes(b), bagsQuotes(c)]).toEqual([1, 1]);
+    await router.quote(buy(1_000_000n, a));
+    expect(bagsQuotes(a)).toBe(2);
+    // After an hour bags.fm is asked again.
+    clock.advance(3_600_001);
+    await router.quote(buy(1_000_000n, b));
+    expect(bagsQuotes(b)).toBe(2);
   });
 });

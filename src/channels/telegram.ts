@@ -22,15 +22,32 @@ type TelegramConfig = NonNullable<Config['telegram']>;
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
+/** The system error code under a network failure (ECONNRESET, ECONNREFUSED…), never its message: that holds the URL with the token. */
+function networkCode(err: HttpError): string | undefined {
+  const code = (err.error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z_]{3,32}$/.test(code) ? code : undefined;
+}
+
 /** Failures of the API on the way to a person become DeliveryErrors (the boundary must not reply to them). */
 async function delivering<T>(send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (err) {
-    if (err instanceof GrammyError || err instanceof HttpError) throw new DeliveryError(`telegram: ${err.message}`, { cause: err });
+    if (err instanceof GrammyError) throw new DeliveryError(`telegram: ${err.message}`, { cause: err });
+    if (err instanceof HttpError) {
+      const code = networkCode(err);
+      throw new DeliveryError(`telegram: ${err.message}${code ? ` (${code})` : ''}`, { cause: err });
+    }
     throw err;
   }
 }
+
+/**
+ * Network failures that happened before a connection existed, so the request never reached
+ * Telegram: safe to repeat for any method. (A reset or a timeout may come after Telegram acted,
+ * so a message is not sent again after one: a lost reply beats a doubled one.)
+ */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 /** Calls that may be repeated after a network error without a person seeing anything twice. */
 const IDEMPOTENT = new Set(['getMe', 'getWebhookInfo', 'deleteWebhook', 'setMyCommands', 'answerCallbackQuery', 'editMessageText', 'editMessageReplyMarkup']);
@@ -353,7 +370,8 @@ export class TelegramChannel implements Channel {
         try {
           return await retry(prev, method, payload, signal);
         } catch (err) {
-          if (!(err instanceof HttpError) || !IDEMPOTENT.has(method) || attempt >= attempts || signal?.aborted) throw err;
+          const repeatable = err instanceof HttpError && (IDEMPOTENT.has(method) || NEVER_CONNECTED.has(networkCode(err) ?? ''));
+          if (!repeatable || attempt >= attempts || signal?.aborted) throw err;
           await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
         }
       }

@@ -185,11 +185,12 @@ export class FakeTelegramBotApi {
     for (const [name, fn] of Object.entries(table)) this.handlers.set(name.toLowerCase(), [name, fn]);
   }
 
-  start(): Promise<void> {
+  /** `port`: listen again where a stopped fake listened (a Bot API that was down comes back). */
+  start(port = 0): Promise<void> {
     const server = (this.server = createServer((req, res) => { void this.handle(req, res); }));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => { this.port = (server.address() as AddressInfo).port; resolve(); });
+      server.listen(port, '127.0.0.1', () => { this.port = (server.address() as AddressInfo).port; resolve(); });
     });
   }
 

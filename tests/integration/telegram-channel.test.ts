@@ -35,9 +35,11 @@ async function appFor(fake: FakeTelegramBotApi, env: Record<string, string> = {}
     config,
     log: createLogger({ level: 'silent' }),
     defaultMetrics: false,
-    channels: ({ db, clock, log, metrics }) => [new TelegramChannel(config.telegram!, { clock, log, metrics, inbox: new UpdateInbox(db, clock) })],
+    channels: ({ db, clock, log, metrics }) => [(lastChannel = new TelegramChannel(config.telegram!, { clock, log, metrics, inbox: new UpdateInbox(db, clock) }))],
   });
 }
+/** The channel of the app appFor made last. */
+let lastChannel: TelegramChannel | undefined;
 
 describe('Telegram channel against the fake Bot API', () => {
   let fake: FakeTelegramBotApi;
@@ -119,6 +121,22 @@ describe('Telegram channel against the fake Bot API', () => {
     const texts = fake.textsTo(ADMIN.id);
     expect(texts.filter((t) => t.startsWith('You are'))).toHaveLength(1);
     expect(texts).toHaveLength(2);
+  });
+
+  it('a message sent while the Bot API refuses connections goes out once, when it is back', async () => {
+    app = await appFor(fake);
+    await app.start();
+    fake.sendText(ADMIN, '/start');
+    await fake.waitFor(() => fake.textsTo(ADMIN.id).length === 1);
+    const port = Number(new URL(fake.apiRoot).port);
+    await fake.stop();
+    await new Promise((r) => setTimeout(r, 100)); // the client has seen its idle sockets close
+    // Nothing can have reached Telegram (the connection is refused), so sending again is safe.
+    const sending = lastChannel!.send(String(ADMIN.id), { text: 'the backup finished' });
+    await new Promise((r) => setTimeout(r, 300));
+    await fake.start(port);
+    await sending;
+    expect(fake.textsTo(ADMIN.id).filter((t) => t === 'the backup finished')).toHaveLength(1);
   });
 
   it('splits a reply over 4096 characters into several messages that all arrive', async () => {

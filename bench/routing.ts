@@ -80,5 +80,14 @@ for (const [file, unsure] of files.flatMap((f) => modes.map((m) => [f, m] as con
   verdicts.push(`${ours.saved >= 0.6 ? 'PASS' : 'FAIL'}  ${file}: cost saved ${pct(ours.saved)} (target >= 60%; the mix allows at most ${pct(oracle.saved)})`);
   verdicts.push(`${missRate < 0.05 ? 'PASS' : 'FAIL'}  ${file}: needs-Claude misrouted ${pct(missRate)} (target < 5%)`);
 }
+// The router runs on every message, before anything else: a crafted one must not stall the daemon.
+const adversarial = { 'explain how ×8000': 'explain how '.repeat(8_000), 'if x ×20000': 'if x '.repeat(20_000), 'a ×50000': 'a '.repeat(50_000) };
+for (const [name, text] of Object.entries(adversarial)) {
+  const t0 = performance.now();
+  routeMessage(text, { ...route, localMaxChars: 100_000 });
+  const ms = performance.now() - t0;
+  console.log(`adversarial message "${name}" (${text.length} characters, LLM_ROUTE_LOCAL_MAX_CHARS at its maximum): routed in ${ms.toFixed(1)} ms`);
+  verdicts.push(`${ms < 50 ? 'PASS' : 'FAIL'}  a crafted ${text.length}-character message is routed in ${ms.toFixed(1)} ms (target < 50 ms)`);
+}
 console.log('');
 for (const v of verdicts) console.log(v);

@@ -48,7 +48,7 @@ const CLAUDE_RULES: readonly Rule[] = [
   { re: /\b(one-?liner|cron expression|regex (that|to|for)|a regex|systemd|nginx|dockerfile|docker-compose|github actions|workflow|terraform|ansible|kubernetes|k8s manifest|sql query|in one query|awk|sed command|bash function|unit tests?|(write|give me|need|make) .{0,40}\b(function|funci[oó]n|script|query|program|class|module|cli))\b/i, reason: 'code to write' },
   { re: /\b(essay|article|report|proposal|cover letter|toast|speech|story|docs for|documentation|letter|lettre|email to|message to|itinerary|trip|plan with|curriculum|schedule for)\b/i, reason: 'writing to do' },
   { re: /\b(and|then|,)\s+(then\s+)?(tell|propose|draft|renew|remove|delete|put|close|show|group|suggest|execute|restart|move|send|fix|run|rotate|compare|explain|recommend|migrate|pause|stop|sag|dime|dis)\b|\bif\b.{3,80}\b(then|close|sell|buy|restart|stop|remove|delete|put|send|alert|notify|migrate)\b|\bevery (morning|day|night|week|hour|monday|weekday)\b|\bone by one\b|\b(e depois|e ent[aã]o|y (luego|despu[eé]s)|und dann|danach|et (puis|ensuite)|e poi|en dan)\b/i, reason: 'several steps (tool use)' },
-  { re: /\b(explain|tell me)\b.{0,40}\b(why|how .* works|in detail|with examples|trade|theorem|math)\b/i, reason: 'an explanation in depth' },
+  { re: /\b(explain|tell me)\b.{0,40}\b(why|how .{0,60} works|in detail|with examples|trade|theorem|math)\b/i, reason: 'an explanation in depth' },
   { re: /\b(legal|lawyer|contract|clause|tax(es)?|holding period|worried|symptoms?|fever|diagnos|is (it|this|that) safe|safe to|dosage|mg\b|medication|pills?)/i, reason: 'a question that needs care' },
 ];
 
@@ -69,7 +69,7 @@ const PERSONAL = /\b(my|mine|our|ours|i|i'm|im|i've|ive|we|we're)\b/i;
 /** Chit-chat, status and small requests a small model handles as well as a large one. */
 const LOCAL_RULES: readonly Rule[] = [
   { re: CHITCHAT, reason: 'chit-chat' },
-  { re: /\b(status|uptime|health\??$|did .{0,30}(succeed|trigger|finish|run)|remind me|reminder|snooze|mute|pause .* alerts|what'?s my)\b/i, reason: 'a status question or a small request' },
+  { re: /\b(status|uptime|health\??$|did .{0,30}(succeed|trigger|finish|run)|remind me|reminder|snooze|mute|pause .{0,40} alerts|what'?s my)\b/i, reason: 'a status question or a small request' },
   // Terse questions about a reading of their machines or positions ("ram on pve3?", "paper pnl this week?").
   { re: /^(?=(\S+\s+){0,7}\S+$).*\b(ram|memory|cpu|load|disk|space|storage|temps?|temperature|uptime|quorum|health|backups?|alerts?|balance|pnl|p&l|portfolio|positions?|trades?|orders?|reminders?|jobs?|sessions?|price|entry|running|down|up|ok)\b/i, reason: 'a status question' },
   // One action, as a command would do it: the chat cannot act, so a small model points to the command.
@@ -82,22 +82,28 @@ function instructionOf(t: string): string {
   return cut >= 0 && cut <= 120 ? t.slice(0, cut) : t.slice(0, 120);
 }
 
+/** Rules read at most this much of a message (a long one goes to Claude on its length anyway). */
+const READ_CHARS = 8_000;
+
 export function routeMessage(text: string, rules: RouteRules): RouteDecision {
-  const t = text.trim();
+  const whole = text.trim();
+  // The rules read the start (bounded time for any input); lengths are the whole message's.
+  const t = whole.slice(0, READ_CHARS);
+  const len = whole.length;
   const lower = t.toLowerCase();
   if (CODE.some((re) => re.test(t))) return { provider: 'claude', reason: 'code, a log or a stack trace' };
   const extra = rules.claudeWords.find((w) => lower.includes(w));
   if (extra) return { provider: 'claude', reason: `asks for "${extra}"` };
   // A greeting followed by a request is the request: chit-chat is the greeting and a few words.
-  if (CHITCHAT.test(t) && !t.includes('?') && t.length <= rules.localMaxChars * 1.5 && t.split(/\s+/).length <= 6) return { provider: 'local', reason: 'chit-chat' };
+  if (CHITCHAT.test(t) && !t.includes('?') && len <= rules.localMaxChars * 1.5 && t.split(/\s+/).length <= 6) return { provider: 'local', reason: 'chit-chat' };
   // Judgement is asked for in the instruction, not in the text pasted after it.
-  if (REWORDING.test(t) && !JUDGEMENT.test(instructionOf(t)) && t.length <= rules.localMaxChars * 30) return { provider: 'local', reason: 'a summary or rewording' };
-  if (STATUS.test(t) && t.length <= rules.localMaxChars) return { provider: 'local', reason: 'a status question' };
-  if (REMINDER.test(t) && t.length <= rules.localMaxChars * 1.5) return { provider: 'local', reason: 'a reminder to set' };
-  if (SHORT_PIECE.test(t) && t.length <= rules.localMaxChars) return { provider: 'local', reason: 'a short piece of writing' };
+  if (REWORDING.test(t) && !JUDGEMENT.test(instructionOf(t)) && len <= rules.localMaxChars * 30) return { provider: 'local', reason: 'a summary or rewording' };
+  if (STATUS.test(t) && len <= rules.localMaxChars) return { provider: 'local', reason: 'a status question' };
+  if (REMINDER.test(t) && len <= rules.localMaxChars * 1.5) return { provider: 'local', reason: 'a reminder to set' };
+  if (SHORT_PIECE.test(t) && len <= rules.localMaxChars) return { provider: 'local', reason: 'a short piece of writing' };
   const claude = CLAUDE_RULES.find((r) => r.re.test(t));
   if (claude) return { provider: 'claude', reason: claude.reason };
-  if (t.length > rules.localMaxChars) return { provider: 'claude', reason: `long (${t.length} characters)` };
+  if (len > rules.localMaxChars) return { provider: 'claude', reason: `long (${len} characters)` };
   const lines = t.split('\n').filter((l) => l.trim()).length;
   const questions = (t.match(/\?/g) ?? []).length;
   if (lines >= 4 || questions >= 3) return { provider: 'claude', reason: 'several parts' };

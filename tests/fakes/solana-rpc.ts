@@ -97,6 +97,8 @@ export class FakeSolanaRpc {
    * fails with 0x1771 in simulation and on chain; one within it fills at the moved amount.
    */
   slideBps = 0;
+  /** The slide happens after simulation: simulations pass, and the transaction fails on chain (a fee is paid). */
+  slideOnChainOnly = false;
   readonly sent: { signature: string; url: string }[] = [];
   readonly calls: { method: string; url: string }[] = [];
   private readonly sendCounts = new Map<string, number>();
@@ -192,7 +194,7 @@ export class FakeSolanaRpc {
       case 'simulateTransaction': {
         const tx = this.decode(params);
         if (!tx) return invalidParams();
-        const slipped = this.simulateError === null && this.swapIn(tx.message)?.slippageExceeded === true;
+        const slipped = this.simulateError === null && !this.slideOnChainOnly && this.swapIn(tx.message)?.slippageExceeded === true;
         const sim = this.simulateError ?? (slipped
           ? { err: SLIPPAGE_EXCEEDED, logs: [`Program ${JUPITER_PROGRAM_ID} invoke [1]`, 'Program log: Error: custom program error: 0x1771', `Program ${JUPITER_PROGRAM_ID} failed: custom program error: 0x1771`] }
           : { err: null, logs: ['Program MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr invoke [1]', 'Program MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr success'] });

@@ -99,6 +99,29 @@ describe('a stop-loss in a price falling faster than its slippage', () => {
     expect(count(seen, /slippage widened to 8%/)).toBe(1);
   });
 
+  it('widens the same way when simulation passes and the swap fails on chain, without waiting for the blockhash', async () => {
+    const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
+    ({ harness: h } = await liveHarness(rpc, undefined, BUDGET));
+    const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20`);
+    await notices();
+    const sentBefore = rpc.sent.length;
+
+    rpc.slideBps = 300; // sales fail below 3% slippage, but only once they are on chain
+    rpc.slideOnChainOnly = true;
+    h.market.setPrice(MINT_A, 0.015 * 0.5);
+    await tick();
+    // Both transactions of the attempt were sent and failed on chain (0x1771); the exit is free to retry at once.
+    expect(rpc.sent.length - sentBefore).toBe(2);
+    expect(pos(p.id)).toMatchObject({ state: 'open', exitAttempts: 1 });
+    expect(await notices()).toEqual([expect.stringMatching(/Retrying in 5 s with slippage widened to 2% \(attempt 1\)/)]);
+    await retry(p.id); // 2%: fails on chain again
+    await retry(p.id); // 4%: sells
+    expect(saleSlippages()).toEqual([100, 100, 200, 200, 400]);
+    expect(sells().map((s) => s.reason)).toEqual(['sl']);
+    expect(pos(p.id).state).toBe('closed');
+    expect((await notices()).join('\n')).toContain('Sold with slippage widened to 4%');
+  });
+
   it('stops widening at TRADING_SL_MAX_SLIPPAGE_BPS, tells the owner once, and sells at the cap when it can', async () => {
     const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
     ({ harness: h } = await liveHarness(rpc, undefined, { ...BUDGET, TRADING_SL_MAX_SLIPPAGE_BPS: '1000' }));

@@ -4,7 +4,7 @@ import type { ExitIntent, Position, TxRecord } from './store.js';
 import { confirmedFill, executeSwap, explain, SlippageExceeded, type SwapFill } from './swap.js';
 import { signatureOutcome } from './landing.js';
 import { bps, pct, price, shortMint, signedSol, sol, txLink } from './format.js';
-import { exitSlippageBps, isStopExit, widenAfterSlippage } from './stop-slippage.js';
+import { exitSlippageBps, isStopExit, requoteSlippageBps, widenAfterSlippage } from './stop-slippage.js';
 import type { Trigger, TpLeg } from './tpsl.js';
 
 /**
@@ -104,6 +104,7 @@ export class ExitDesk {
         {
           mode: p.mode,
           request: { inputMint: p.mint, outputMint: SOL_MINT, amount: BigInt(intent.tokens), slippageBps: exitSlippageBps(p, intent) },
+          requoteSlippageBps: requoteSlippageBps(p, intent, config.slMaxSlippageBps),
           priorityFeeLamports: config.priorityFeeLamports[settings.priority],
           networkFeeLamports: config.networkFeeLamports,
           recordTx: (tx) => this.recordTx(p.id, intent, tx),
@@ -167,8 +168,9 @@ export class ExitDesk {
         `Entry ${price(p.entryPrice)} SOL, exit ${price(exitPrice)} SOL.`,
         `Received ${sol(proceeds)}; PnL ${signedSol(pnl)} (${pct(basis > 0 ? (pnl / basis) * 100 : 0)}).`,
       ];
-      if (isStopExit(intent.reason) && intent.slippageBps !== undefined && intent.slippageBps > p.slippageBps) {
-        lines.push(`Sold with slippage widened to ${bps(intent.slippageBps)} because the price was falling faster than the position's own ${bps(p.slippageBps)} allowed.`);
+      const soldAt = fill.slippageBps ?? intent.slippageBps;
+      if (isStopExit(intent.reason) && soldAt !== undefined && soldAt > p.slippageBps) {
+        lines.push(`Sold with slippage widened to ${bps(soldAt)} because the price was falling faster than the position's own ${bps(p.slippageBps)} allowed.`);
       }
       if (fill.signature) lines.push(txLink(fill.signature));
       if (notify) notices.enqueue({ userKey: p.userKey, chatId: p.chatId, out: { text: lines.join('\n') }, dedupeKey: `exit:${intent.id}` });
@@ -194,7 +196,7 @@ export class ExitDesk {
   private fail(p: Position, intent: ExitIntent, message: string, err: unknown, notify = true): ExitResult {
     const { store, clock, config, log, notices } = this.d;
     const attempts = p.exitAttempts + 1;
-    const widen = err instanceof SlippageExceeded ? widenAfterSlippage(p, intent, config.slMaxSlippageBps) : undefined;
+    const widen = err instanceof SlippageExceeded ? widenAfterSlippage(p, intent, config.slMaxSlippageBps, err.lastSlippageBps) : undefined;
     // A stop-loss beaten by a falling price tries again at the base interval while it can still
     // widen: the venue is fine, the price is the problem, and backing off would sell later and
     // lower. At the cap it backs off like any failure, so a rug cannot spend the API budget.

@@ -31,7 +31,8 @@ export class TradeError extends UserError {
  * expired), so nothing of it can still land.
  */
 export class SlippageExceeded extends TradeError {
-  constructor() {
+  /** @param lastSlippageBps the slippage of the last try (the re-quote's). */
+  constructor(readonly lastSlippageBps: number) {
     super('The price moved more than your slippage allows, twice.', false);
   }
 }
@@ -49,6 +50,8 @@ export interface SwapOrder {
   networkFeeLamports: number;
   /** Persists a live transaction before it is first sent (the restart path reads it back). */
   recordTx?: (tx: TxRecord) => void;
+  /** The slippage of the one re-quote after a 0x1771 (a stop-loss widens it); default: the same. */
+  requoteSlippageBps?: number;
   signal?: AbortSignal;
 }
 
@@ -61,6 +64,8 @@ export interface SwapFill {
   signature?: string;
   /** 'chain': read from the landed transaction; 'quote': what the quote promised (paper, or the chain could not tell). */
   source: 'chain' | 'quote';
+  /** Live: the slippage the landed transaction was quoted with. */
+  slippageBps?: number;
 }
 
 const MAX_FRESH_TRANSACTIONS = 3;
@@ -83,9 +88,10 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
     const wallet = deps.wallet;
     if (!wallet) throw new TradeError('Live trading is not available: no wallet is unlocked.', false);
     let requoted = false;
+    let request = order.request;
     for (let attempt = 1; attempt <= MAX_FRESH_TRANSACTIONS; attempt++) {
-      const first: Quote = await deps.router.quote(order.request, order.signal);
-      const { quote, tx } = await deps.router.swap(first, order.request, wallet.keypair.publicKey, { priorityFeeLamports: order.priorityFeeLamports }, order.signal);
+      const first: Quote = await deps.router.quote(request, order.signal);
+      const { quote, tx } = await deps.router.swap(first, request, wallet.keypair.publicKey, { priorityFeeLamports: order.priorityFeeLamports }, order.signal);
       const signed = signTransaction(tx.transaction, wallet.keypair);
       const record: TxRecord = { signature: signed.signature, lastValidBlockHeight: tx.lastValidBlockHeight, venue: quote.venue, expectedOut: quote.outAmount.toString(), feeLamports: fees };
       order.recordTx?.(record);
@@ -97,7 +103,7 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
         resendIntervalMs: wallet.resendIntervalMs,
         signal: order.signal,
       });
-      if (outcome.status === 'confirmed') return confirmedFill({ wallet, log: deps.log }, record, order.request, quote, order.signal);
+      if (outcome.status === 'confirmed') return { ...(await confirmedFill({ wallet, log: deps.log }, record, request, quote, order.signal)), slippageBps: request.slippageBps };
       if (outcome.status === 'expired') {
         deps.log.warn({ signature: signed.signature, attempt }, 'transaction expired before landing; building a fresh one');
         continue;
@@ -105,10 +111,11 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
       if (outcome.slippage && !requoted) {
         requoted = true;
         attempt--;
-        deps.log.warn({ signature: signed.signature }, 'slippage exceeded (0x1771); re-quoting once');
+        if (order.requoteSlippageBps !== undefined) request = { ...request, slippageBps: order.requoteSlippageBps };
+        deps.log.warn({ signature: signed.signature, slippageBps: request.slippageBps }, 'slippage exceeded (0x1771); re-quoting once');
         continue;
       }
-      if (outcome.slippage) throw new SlippageExceeded();
+      if (outcome.slippage) throw new SlippageExceeded(request.slippageBps);
       throw new TradeError('The swap failed on chain.', true);
     }
     throw new TradeError(`The transaction did not land in time, ${MAX_FRESH_TRANSACTIONS} times; the network may be congested.`, true);

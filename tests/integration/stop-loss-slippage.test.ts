@@ -61,7 +61,7 @@ afterEach(() => {
 const count = (texts: string[], pattern: RegExp) => texts.filter((s) => pattern.test(s)).length;
 
 describe('a stop-loss in a price falling faster than its slippage', () => {
-  it('retries with doubled slippage until it sells, once, and says it widened', async () => {
+  it('doubles the slippage on every try (the re-quote and the next attempt) until it sells, once, and says it widened', async () => {
     const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
     let pub: string;
     ({ harness: h, pub } = await liveHarness(rpc, undefined, BUDGET));
@@ -73,16 +73,13 @@ describe('a stop-loss in a price falling faster than its slippage', () => {
     h.market.setPrice(MINT_A, 0.015 * 0.5);
     await tick();
     expect(pos(p.id)).toMatchObject({ state: 'open', exitAttempts: 1 });
-    expect(await notices()).toEqual([expect.stringMatching(/^Selling position #\d+ \(Aaaa…Lmno\) failed: The price moved more than your slippage allows, twice\. Retrying in 5 s with slippage widened to 2% \(attempt 1\)\.$/)]);
-
-    await retry(p.id); // at 2%
-    expect(await notices()).toEqual([expect.stringMatching(/Retrying in 5 s with slippage widened to 4% \(attempt 2\)/)]);
-    await retry(p.id); // at 4%: fails, quietly (3rd failure)
+    // 1%, then its re-quote at 2%: both below the slide.
+    expect(await notices()).toEqual([expect.stringMatching(/^Selling position #\d+ \(Aaaa…Lmno\) failed: The price moved more than your slippage allows, twice\. Retrying in 5 s with slippage widened to 4% \(attempt 1\)\.$/)]);
     expect(sells()).toHaveLength(0);
-    await retry(p.id); // at 8%: within the slide, sells
+    await retry(p.id); // 4% fails; its re-quote at 8% is within the slide and sells
 
-    // The slippage asked for grows and never passes the cap (2000 bps by default); each attempt re-quotes once.
-    expect(saleSlippages()).toEqual([100, 100, 200, 200, 400, 400, 800]);
+    // The slippage asked for grows and never passes the cap (2000 bps by default).
+    expect(saleSlippages()).toEqual([100, 200, 400, 800]);
     expect(sells().map((s) => s.reason)).toEqual(['sl']);
     expect(pos(p.id).state).toBe('closed');
     expect(rpc.tokenBalance(pub!, MINT_A)).toBe(0n);
@@ -113,10 +110,9 @@ describe('a stop-loss in a price falling faster than its slippage', () => {
     // Both transactions of the attempt were sent and failed on chain (0x1771); the exit is free to retry at once.
     expect(rpc.sent.length - sentBefore).toBe(2);
     expect(pos(p.id)).toMatchObject({ state: 'open', exitAttempts: 1 });
-    expect(await notices()).toEqual([expect.stringMatching(/Retrying in 5 s with slippage widened to 2% \(attempt 1\)/)]);
-    await retry(p.id); // 2%: fails on chain again
-    await retry(p.id); // 4%: sells
-    expect(saleSlippages()).toEqual([100, 100, 200, 200, 400]);
+    expect(await notices()).toEqual([expect.stringMatching(/Retrying in 5 s with slippage widened to 4% \(attempt 1\)/)]);
+    await retry(p.id); // 4%: within the slide, sells
+    expect(saleSlippages()).toEqual([100, 200, 400]);
     expect(sells().map((s) => s.reason)).toEqual(['sl']);
     expect(pos(p.id).state).toBe('closed');
     expect((await notices()).join('\n')).toContain('Sold with slippage widened to 4%');
@@ -142,7 +138,8 @@ describe('a stop-loss in a price falling faster than its slippage', () => {
     rpc.slideBps = 900; // the fall slows to within the cap
     await retry(p.id);
     const slippages = saleSlippages();
-    expect(slippages).toEqual([100, 100, 200, 200, 400, 400, 800, 800, ...Array<number>(9).fill(1000)]);
+    // 1%, 2% | 4%, 8% | then the cap (10%) for both tries of every attempt.
+    expect(slippages).toEqual([100, 200, 400, 800, ...Array<number>(13).fill(1000)]);
     expect(Math.max(...slippages)).toBe(1000);
     expect(sells().map((s) => s.reason)).toEqual(['trail']);
     const texts = await notices();
@@ -156,17 +153,16 @@ describe('a stop-loss in a price falling faster than its slippage', () => {
     const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
     ({ harness: h } = await liveHarness(rpc, undefined, BUDGET));
     const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20`);
-    rpc.slideBps = 700;
+    rpc.slideBps = 1_500; // sales fail below 15%
     h.market.setPrice(MINT_A, 0.015 * 0.5);
     await tick();
     await retry(p.id);
-    expect(saleSlippages()).toEqual([100, 100, 200, 200]);
+    expect(saleSlippages()).toEqual([100, 200, 400, 800]);
 
     await h.restart();
     h.server.use(...rpc.handlers(RPC_A), ...rpc.handlers(RPC_B));
-    await retry(p.id); // 4%: fails
-    await retry(p.id); // 8%: sells
-    expect(saleSlippages()).toEqual([100, 100, 200, 200, 400, 400, 800]);
+    await retry(p.id); // 16%: sells, where a stop starting over at 1% would fail again
+    expect(saleSlippages()).toEqual([100, 200, 400, 800, 1600]);
     expect(sells().map((s) => s.reason)).toEqual(['sl']);
     expect(pos(p.id).state).toBe('closed');
   });

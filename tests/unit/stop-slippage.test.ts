@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitSlippageBps, widenAfterSlippage } from '../../src/trading/stop-slippage.js';
+import { exitSlippageBps, requoteSlippageBps, widenAfterSlippage } from '../../src/trading/stop-slippage.js';
 
 describe('stop-loss slippage widening', () => {
   it('doubles from the position slippage up to the cap, and knows when the cap failed', () => {
@@ -22,5 +22,14 @@ describe('stop-loss slippage widening', () => {
   it('take-profits and manual sales do not widen', () => {
     expect(widenAfterSlippage({ slippageBps: 100 }, { reason: 'tp' }, 2_000)).toBeUndefined();
     expect(widenAfterSlippage({ slippageBps: 100 }, { reason: 'manual' }, 2_000)).toBeUndefined();
+    expect(requoteSlippageBps({ slippageBps: 100 }, { reason: 'tp' }, 2_000)).toBeUndefined();
+  });
+
+  it('widens the re-quote inside an attempt too, and the next attempt goes on from the re-quote', () => {
+    const p = { slippageBps: 100 };
+    expect(requoteSlippageBps(p, { reason: 'sl' }, 2_000)).toBe(200);
+    expect(widenAfterSlippage(p, { reason: 'sl' }, 2_000, 200)).toEqual({ used: 200, next: 400, atCap: false });
+    expect(requoteSlippageBps(p, { reason: 'sl', slippageBps: 1_600 }, 2_000)).toBe(2_000);
+    expect(widenAfterSlippage(p, { reason: 'sl', slippageBps: 1_600 }, 2_000, 2_000)).toEqual({ used: 2_000, next: 2_000, atCap: true });
   });
 });

@@ -18,6 +18,8 @@ export interface TxRecord {
   /** What the quote promised, used as the fill when the transaction lands. */
   expectedOut: string;
   feeLamports: number;
+  /** The slippage it was quoted with (absent in rows written before stop 13). */
+  slippageBps?: number;
 }
 
 /** The exit under way (state exiting) or waiting for its retry (state open, retry_at set). */

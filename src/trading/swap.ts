@@ -93,7 +93,7 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
       const first: Quote = await deps.router.quote(request, order.signal);
       const { quote, tx } = await deps.router.swap(first, request, wallet.keypair.publicKey, { priorityFeeLamports: order.priorityFeeLamports }, order.signal);
       const signed = signTransaction(tx.transaction, wallet.keypair);
-      const record: TxRecord = { signature: signed.signature, lastValidBlockHeight: tx.lastValidBlockHeight, venue: quote.venue, expectedOut: quote.outAmount.toString(), feeLamports: fees };
+      const record: TxRecord = { signature: signed.signature, lastValidBlockHeight: tx.lastValidBlockHeight, venue: quote.venue, expectedOut: quote.outAmount.toString(), feeLamports: fees, slippageBps: request.slippageBps };
       order.recordTx?.(record);
       const outcome = await landTransaction({
         rpc: wallet.rpc,
@@ -103,7 +103,7 @@ export async function executeSwap(deps: { router: VenueRouter; wallet?: LiveWall
         resendIntervalMs: wallet.resendIntervalMs,
         signal: order.signal,
       });
-      if (outcome.status === 'confirmed') return { ...(await confirmedFill({ wallet, log: deps.log }, record, request, quote, order.signal)), slippageBps: request.slippageBps };
+      if (outcome.status === 'confirmed') return confirmedFill({ wallet, log: deps.log }, record, request, quote, order.signal);
       if (outcome.status === 'expired') {
         deps.log.warn({ signature: signed.signature, attempt }, 'transaction expired before landing; building a fresh one');
         continue;
@@ -138,7 +138,8 @@ export async function confirmedFill(
   const buying = request.inputMint === SOL_MINT;
   const mint = buying ? request.outputMint : request.inputMint;
   const chain = await readChainFill(deps.wallet.rpc, tx.signature, deps.wallet.keypair.publicKey, mint, buying ? 'buy' : 'sell', { signal });
-  if (chain) return { venue: tx.venue, ...chain, signature: tx.signature, source: 'chain' };
+  const slippage = tx.slippageBps !== undefined ? { slippageBps: tx.slippageBps } : {};
+  if (chain) return { venue: tx.venue, ...chain, signature: tx.signature, source: 'chain', ...slippage };
   deps.log.warn({ signature: tx.signature }, 'could not read the fill from the chain; recording the quoted amounts');
-  return { venue: tx.venue, inAmount: quoted.inAmount, outAmount: quoted.outAmount, feeLamports: tx.feeLamports, signature: tx.signature, source: 'quote' };
+  return { venue: tx.venue, inAmount: quoted.inAmount, outAmount: quoted.outAmount, feeLamports: tx.feeLamports, signature: tx.signature, source: 'quote', ...slippage };
 }

@@ -3,6 +3,8 @@ import { ADMIN } from '../support/app-harness.js';
 import { MINT_A, type TradingHarness } from '../support/trading-harness.js';
 import { liveBuy, liveHarness, OWNER, RPC_A, RPC_B } from '../support/live-harness.js';
 import { FakeSolanaRpc } from '../fakes/solana-rpc.js';
+import { randomBytes } from 'node:crypto';
+import { encodeBase58 } from '../../src/trading/base58.js';
 
 /**
  * A token falling faster than a position's slippage: every sale fails with 0x1771 (the fake chain
@@ -165,6 +167,30 @@ describe('a stop-loss in a price falling faster than its slippage', () => {
     expect(saleSlippages()).toEqual([100, 200, 400, 800, 1600]);
     expect(sells().map((s) => s.reason)).toEqual(['sl']);
     expect(pos(p.id).state).toBe('closed');
+  });
+});
+
+describe('a widened stop-loss cut off by a crash', () => {
+  it('is booked once at the restart, and its notice names the slippage its transaction used', async () => {
+    const rpc = new FakeSolanaRpc({ confirmAfterSends: 1 });
+    let pub: string;
+    ({ harness: h, pub } = await liveHarness(rpc, undefined, BUDGET));
+    const p = await liveBuy(h, `${MINT_A} 0.5 tp=50 sl=20`);
+    await notices();
+    // The attempt started at 4%; its re-quote at 8% was sent, then the daemon died.
+    const sig = encodeBase58(randomBytes(64));
+    const tx = { signature: sig, lastValidBlockHeight: rpc.blockHeight + 100, venue: 'jupiter', expectedOut: '200000000', feeLamports: 105_000, slippageBps: 800 };
+    const intent = { id: 'widened-exit', reason: 'sl' as const, legs: [], tokens: p.tokensLeft.toString(), slippageBps: 400, tx };
+    expect(t().exits.claim(p.id, intent)).toBe(true);
+    t().d.store.sql.setExitTx.run({ id: p.id, exit: JSON.stringify(intent), now: Date.now() });
+    rpc.markLanded(sig, { swap: { owner: pub!, mint: MINT_A, side: 'sell', lamports: 210_000_000n, tokens: p.tokensLeft, feeLamports: 105_000 } });
+
+    await h.restart();
+    expect(pos(p.id).state).toBe('closed');
+    expect(sells()).toEqual([{ reason: 'sl', signature: sig }]);
+    const texts = (await notices()).filter((x) => x.startsWith('Stop-loss: sold'));
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain('Sold with slippage widened to 8%');
   });
 });
 

@@ -1,7 +1,13 @@
 import { parseIdentity, type Roles } from './roles.js';
 
-/** Every admin (owners and those granted from chat), each in their own private chat (its id is the user's id). */
-export function adminChats(roles: Roles): { key: string; chatId: string }[] {
+/** Where an admin is told something: their own private chat (its id is the user's id). */
+export interface AdminChat {
+  key: string;
+  chatId: string;
+}
+
+/** Every admin (owners and those granted from chat), each in their own private chat. */
+export function adminChats(roles: Roles): AdminChat[] {
   return roles
     .list()
     .filter((u) => u.role === 'admin')

@@ -56,13 +56,14 @@ export class ChatService {
     const { llm, conversation, config } = this.d;
     if (!llm.configured) throw new UserError('No AI model is set up, so I only answer commands. Send /help to see them.');
     const history = conversation.recent(userKey, chatId, config.contextTokens);
-    const context = [this.d.memory.promptContext(userKey, text), await this.statusContext(text)].filter(Boolean).join('\n\n');
+    const route = llm.route(text);
+    const context = [this.d.memory.promptContext(userKey, text), asksForStatus(route) ? await this.statusContext() : ''].filter(Boolean).join('\n\n');
     const stream = new StreamingReply(sink, { intervalMs: config.streamEditMs });
     let answer: string;
     try {
       const res = await llm.ask(
         { system: CHAT_SYSTEM, ...(context ? { context } : {}), messages: [...history, { role: 'user', content: text }], maxTokens: config.maxOutputTokens, onText: (d) => stream.push(d) },
-        { userKey, purpose: 'chat', routeText: text, onReset: () => stream.reset() },
+        { userKey, purpose: 'chat', route, onReset: () => stream.reset() },
       );
       answer = res.text;
     } catch (err) {
@@ -76,9 +77,9 @@ export class ChatService {
     this.track(extractMemories({ memory: this.d.memory, complete: llm.completeText, log: this.d.log }, userKey, { user: text, assistant: answer }));
   }
 
-  /** The status report, fenced as data, when the message asks about status; '' otherwise or when it cannot be read in time. */
-  private async statusContext(text: string): Promise<string> {
-    if (!this.d.status || !asksForStatus(this.d.llm.route(text))) return '';
+  /** The status report, fenced as data, for a status question; '' when it cannot be read in time. */
+  private async statusContext(): Promise<string> {
+    if (!this.d.status) return '';
     let timer: NodeJS.Timeout | undefined;
     try {
       const report = await Promise.race([this.d.status(), new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), STATUS_TIMEOUT_MS)))]);

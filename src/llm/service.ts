@@ -17,8 +17,8 @@ export interface AskOptions {
   userKey: string;
   /** What the call is for, kept in the ledger: 'chat', 'memory', 'vibe'. */
   purpose: string;
-  /** The text the router judges; by default the last user message. */
-  routeText?: string;
+  /** The router's decision, when the caller has made it already; by default the last user message is routed. */
+  route?: RouteDecision;
   /** Skip the router: this call needs this provider (tool use needs Claude). */
   prefer?: ProviderName;
   /** Whether the other provider may answer when the chosen one fails or is over budget (default true). */
@@ -63,7 +63,7 @@ export class LlmService {
   async ask(req: LlmRequest, opts: AskOptions): Promise<AskResult> {
     const { providers, clock } = this.d;
     const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const chosen: RouteDecision = opts.prefer ? { provider: opts.prefer, reason: `needed by ${opts.purpose}` } : this.route(opts.routeText ?? lastUser);
+    const chosen: RouteDecision = opts.prefer ? { provider: opts.prefer, reason: `needed by ${opts.purpose}` } : (opts.route ?? this.route(lastUser));
     const order = (opts.fallback === false ? [chosen.provider] : [chosen.provider, OTHER[chosen.provider]]).filter((p) => providers[p]);
     if (order.length === 0) {
       throw new LlmError('unavailable', opts.fallback === false && this.configured ? `This needs ${chosen.provider === 'claude' ? 'Claude (set ANTHROPIC_API_KEY)' : 'the local model (set LOCAL_LLM_URL)'}.` : 'No AI model is set up: set ANTHROPIC_API_KEY and/or LOCAL_LLM_URL (see docs/brain.md).');

@@ -151,17 +151,10 @@ export class SolanaRpc {
   }
 
   /**
-   * A landed transaction's balances, at `confirmed`; null when this node does not serve it (yet):
-   * a node may report a signature confirmed a moment before getTransaction finds it.
-   */
-  async getTransaction(signature: string): Promise<ChainTransaction | null> {
-    return (await this.transactionFrom(signature)).tx;
-  }
-
-  /**
-   * getTransaction, saying which node answered; with `avoid`, that node is skipped (without moving
-   * the failover position): the node that reported the signature confirmed may be one that lags in
-   * serving it, and another may have it already.
+   * A landed transaction's balances, at `confirmed` (null when the node does not serve it, yet: a
+   * node may report a signature confirmed a moment before getTransaction finds it), and which node
+   * answered. With `avoid`, that node is skipped (without moving the failover position): the node
+   * that lags in serving it may not be the only one.
    */
   async transactionFrom(signature: string, opts: { avoid?: number } = {}): Promise<{ tx: ChainTransaction | null; node: number }> {
     const { result, node } = await this.callOn(this.order(opts.avoid), opts.avoid === undefined, 'getTransaction', [signature, {

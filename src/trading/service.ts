@@ -12,6 +12,7 @@ import type { PriorityLevel } from '../config.js';
 import { TpslMonitor, type TickReport } from './monitor.js';
 import { signatureOutcome } from './landing.js';
 import { activeLivePositions, strandedNotice, type LiveBlock, type StrandedPosition } from './stranded.js';
+import type { AdminChat } from '../access/admin-chats.js';
 
 /**
  * The trading module's one entry point for handlers, flows and jobs: buys with mandatory TP/SL
@@ -48,12 +49,6 @@ export interface PnlReport {
   wins: number;
   sells: number;
   open: number;
-}
-
-/** Where an admin is told something: their own private chat. */
-export interface AdminChat {
-  key: string;
-  chatId: string;
 }
 
 export class TradingService {

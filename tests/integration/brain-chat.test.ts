@@ -61,6 +61,16 @@ describe('status questions', () => {
     expect(await h.ask(ADMIN, 'hey there')).toBe('Hi!');
     expect(systemText(chatRequests(h.local)[1]!.body)).not.toContain('<jarvis_status>');
   });
+
+  it('a status report that does not come within 3 s is left out, and the question is still answered', async () => {
+    h = await makeBrainHarness();
+    h.app.services.status.register('Stuck', () => new Promise<string[]>(() => undefined));
+    h.local.script({ text: 'I cannot see that from here; try /status.' });
+    const t0 = Date.now();
+    expect(await h.ask(ADMIN, 'is the backup done?')).toBe('I cannot see that from here; try /status.');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_900);
+    expect(systemText(chatRequests(h.local)[0]!.body)).not.toContain('<jarvis_status>');
+  });
 });
 
 describe('fallback', () => {

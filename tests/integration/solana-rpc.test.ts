@@ -57,17 +57,17 @@ describe('SolanaRpc', () => {
     expect(status).toEqual({ confirmationStatus: 'confirmed', err: null, slot: fake.slot });
   });
 
-  it('getTransaction: null until the node serves it, then the balances a fill is read from', async () => {
+  it('transactionFrom: null until the node serves it, then the balances a fill is read from', async () => {
     const rpc = new SolanaRpc({ urls: [A], timeoutMs: 1_000 });
     const kp = keypairFromSecretKey(new Uint8Array(32).fill(5));
     const mint = 'AaaaBbbbCcccDdddEeeeFfffGgggHhhhJjjjKkkkLmno';
     const signature = '2'.repeat(64);
-    expect(await rpc.getTransaction(signature)).toBeNull();
+    expect((await rpc.transactionFrom(signature)).tx).toBeNull();
     fake.balances.set(kp.publicKey, 1_000_000_000);
     fake.markLanded(signature, { swap: { owner: kp.publicKey, mint, side: 'buy', lamports: 100_000_000n, tokens: 42n, feeLamports: 5_000, ataRentLamports: 2_039_280 } });
     fake.hideTransactions = 1;
-    expect(await rpc.getTransaction(signature)).toBeNull();
-    const tx = await rpc.getTransaction(signature);
+    expect((await rpc.transactionFrom(signature)).tx).toBeNull();
+    const { tx } = await rpc.transactionFrom(signature);
     expect(tx?.transaction.message.accountKeys[0]).toBe(kp.publicKey);
     expect(tx?.meta).toMatchObject({ err: null, fee: 5_000, preBalances: [1_000_000_000, 0, 2_039_280, 1], postBalances: [1_000_000_000 - 100_000_000 - 5_000 - 2_039_280, 2_039_280, 2_039_280, 1] });
     expect(tx?.meta?.postTokenBalances?.find((b) => b.owner === kp.publicKey)).toMatchObject({ mint, uiTokenAmount: { amount: '42' } });
@@ -76,7 +76,7 @@ describe('SolanaRpc', () => {
   it('getTransaction says bad_response, without the URL, when the answer is not a transaction', async () => {
     const rpc = new SolanaRpc({ urls: [A], timeoutMs: 1_000 });
     server.resetHandlers(http.post(A_PATH, () => HttpResponse.json({ jsonrpc: '2.0', id: 1, result: { meta: { fee: 'lots' }, transaction: {} } })));
-    expect((await caught(rpc.getTransaction('2'.repeat(64)))).kind).toBe('bad_response');
+    expect((await caught(rpc.transactionFrom('2'.repeat(64)))).kind).toBe('bad_response');
   });
 
   it('fails over from a down URL to the next, and keeps using the one that worked', async () => {

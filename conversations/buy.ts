@@ -1,5 +1,5 @@
 import type { Flow, FlowData, FlowInput, FlowResult } from '../src/core/flows.js';
-import { flowButtonData } from '../src/core/flows.js';
+import { confirmAnswer, flowButtonData } from '../src/core/flows.js';
 import type { Ctx } from '../src/core/handler.js';
 import { bold, code, plain, type Button, type Outbound, type Span } from '../src/core/message.js';
 import { UserError } from '../src/core/errors.js';
@@ -88,18 +88,14 @@ export function quoteMessage(plan: BuyPlan, flow: string, run: string, ttlMs: nu
   return { text: quoteCard(plan, ttlMs), buttons: confirmButtons(flow, 'confirm', run) };
 }
 
-const YES = /^(y|yes|confirm|ok)$/i;
-const NO = /^(n|no|cancel|stop)$/i;
-
 /** Said when Jarvis died while a Confirm was being carried out (see Flow.once): the same button must not buy again. */
 export const INTERRUPTED_BUY =
   'Jarvis restarted while your buy was being carried out. It may or may not have gone through, and it will not be repeated from that quote: check /positions before buying again.';
 
 /** The Confirm/Cancel answer, shared by the guided flow and /buy's confirmation. */
 export async function confirmStep(ctx: Ctx, input: FlowInput, data: FlowData): Promise<FlowResult> {
-  const answer = input.kind === 'choice' ? input.value : input.text.trim();
-  const yes = answer === 'yes' || YES.test(answer);
-  if (!yes && answer !== 'no' && !NO.test(answer)) {
+  const answer = confirmAnswer(input);
+  if (!answer) {
     await ctx.reply('Press Confirm or Cancel (or send /cancel).');
     return { stay: true };
   }
@@ -107,7 +103,7 @@ export async function confirmStep(ctx: Ctx, input: FlowInput, data: FlowData): P
     await ctx.reply('This quote has expired, so nothing was bought. Send /buy again for a fresh one.');
     return { done: true };
   }
-  if (!yes) {
+  if (answer === 'no') {
     await ctx.reply('Cancelled: nothing was bought.');
     return { done: true };
   }

@@ -1,5 +1,5 @@
 import type { Flow } from '../src/core/flows.js';
-import { flowButtonData } from '../src/core/flows.js';
+import { confirmAnswer, flowButtonData } from '../src/core/flows.js';
 import type { Ctx } from '../src/core/handler.js';
 
 /**
@@ -23,13 +23,12 @@ const memoryClear: Flow = {
   effect: 'read',
   steps: {
     async confirm(ctx, input, data) {
-      const answer = (input.kind === 'choice' ? input.value : input.text).trim().toLowerCase();
-      const yes = /^(yes|y|confirm|ok|forget everything)$/.test(answer);
-      if (!yes && !/^(no|n|cancel|stop)$/.test(answer)) {
+      const answer = confirmAnswer(input, ['forget everything']);
+      if (!answer) {
         await ctx.reply('Press Forget everything or Cancel (or send /cancel).');
         return { stay: true };
       }
-      if (!yes || data.owner !== ctx.key) {
+      if (answer === 'no' || data.owner !== ctx.key) {
         await ctx.reply('Cancelled: nothing was forgotten.');
         return { done: true };
       }

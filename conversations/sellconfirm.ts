@@ -1,4 +1,5 @@
 import type { Flow } from '../src/core/flows.js';
+import { confirmAnswer } from '../src/core/flows.js';
 import type { Ctx } from '../src/core/handler.js';
 import { UserError } from '../src/core/errors.js';
 import { formatDuration } from '../src/core/render.js';
@@ -97,9 +98,8 @@ const sellConfirm: Flow = {
   effect: 'act',
   steps: {
     async confirm(ctx, input, data) {
-      const answer = input.kind === 'choice' ? input.value : input.text.trim().toLowerCase();
-      const yes = ['yes', 'y', 'confirm', 'ok'].includes(answer);
-      if (!yes && !['no', 'n', 'cancel', 'stop'].includes(answer)) {
+      const answer = confirmAnswer(input);
+      if (!answer) {
         await ctx.reply('Press Confirm or Cancel (or send /cancel).');
         return { stay: true };
       }
@@ -109,7 +109,7 @@ const sellConfirm: Flow = {
         await ctx.reply(`This confirmation has expired, so position #${id} was not sold. Press Sell again to sell it.`);
         return { done: true };
       }
-      if (!yes) {
+      if (answer === 'no') {
         await ctx.reply(`Cancelled: position #${id} was not sold.`);
         return { done: true };
       }

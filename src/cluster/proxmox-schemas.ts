@@ -21,6 +21,7 @@ import type {
   TaskStatus,
 } from './proxmox-types.js';
 import { UPID_RE } from './proxmox-validation.js';
+import { parseJsonOrUndefined } from '../core/json.js';
 
 const numberLike = z.union([
   z.number(),
@@ -192,7 +193,7 @@ export function answerJson(a: Answer): unknown {
       throw badResponse('gzip body', 1);
     }
   }
-  return parseJson(raw.toString('utf8'));
+  return parseJsonOrUndefined(raw.toString('utf8'));
 }
 
 /** Every 2xx answer is `{ data }`; `data` may be null (a node action). */
@@ -208,13 +209,4 @@ export function parseAnswer<S extends z.ZodType>(schema: S, data: unknown, what:
   const r = schema.safeParse(data);
   if (!r.success) throw badResponse(what, r.error.issues.length);
   return r.data;
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

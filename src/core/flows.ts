@@ -74,6 +74,20 @@ export function parseFlowButton(data: string): { flow: string; step: string; run
   return m ? { flow: m[1]!, step: m[2]!, run: m[3]!, value: m[4]! } : undefined;
 }
 
+const YES_WORDS: readonly string[] = ['yes', 'y', 'confirm', 'ok'];
+const NO_WORDS: readonly string[] = ['no', 'n', 'cancel', 'stop'];
+
+/**
+ * A Confirm/Cancel step's answer: the button's value ('yes' or 'no') or a typed word, in any case;
+ * undefined for anything else. `alsoYes`: typed words that also mean yes (the button's label).
+ */
+export function confirmAnswer(input: FlowInput, alsoYes: readonly string[] = []): 'yes' | 'no' | undefined {
+  const answer = (input.kind === 'choice' ? input.value : input.text).trim().toLowerCase();
+  if (YES_WORDS.includes(answer) || alsoYes.includes(answer)) return 'yes';
+  if (NO_WORDS.includes(answer)) return 'no';
+  return undefined;
+}
+
 const newRunId = (): string => randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(-6);
 
 export function isFlow(x: unknown): x is Flow {

@@ -16,6 +16,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { VenueError } from './errors.js';
+import { parseJsonOrUndefined } from '../core/json.js';
 
 /** What requestJson needs from a RateBudget (see rate-budget.ts); kept structural for tests. */
 export interface RequestBudget {
@@ -100,7 +101,7 @@ export async function requestJson(opts: JsonRequest): Promise<JsonAnswer> {
         cause: new Error(`HTTP 429, retry after ${retryAfterMs} ms`),
       });
     }
-    const json = parseJson(text);
+    const json = parseJsonOrUndefined(text);
     if (json === undefined && response.status < 400) {
       throw new VenueError(opts.service, 'bad_response', `${label} sent an answer Jarvis could not read; try again later.`, undefined, {
         cause: new Error(`HTTP ${response.status} with a body that is not JSON (${text.length} chars)`),
@@ -155,15 +156,6 @@ async function attemptOnce(doFetch: typeof fetch, opts: JsonRequest, headers: Re
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@
  * One bounded HTTP request for a doctor check: a timeout, no retry (doctor reports, it does not
  * insist), and a failure described without the URL, which may carry a token (Telegram's does).
  */
+import { parseJsonOrUndefined } from '../../core/json.js';
 
 export type ProbeResult = { ok: true; status: number; json: unknown } | { ok: false; reason: string };
 
@@ -21,11 +22,5 @@ export async function probeJson(url: string, opts: { timeoutMs: number; method?:
   } catch {
     return { ok: false, reason: signal.aborted ? `no answer within ${Math.round(opts.timeoutMs / 1000)} s` : 'the answer was cut off' };
   }
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { ok: true, status: res.status, json };
+  return { ok: true, status: res.status, json: parseJsonOrUndefined(text) };
 }

@@ -10,6 +10,27 @@ export function truncate(text: string, max: number): string {
   return points.length <= max ? text : points.slice(0, Math.max(0, max - 1)).join('') + '…';
 }
 
+const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+/**
+ * The first `max` UTF-16 units of `text` (the unit APIs count in), never ending inside a surrogate
+ * pair: half an emoji is a lone surrogate, which model APIs refuse and chat apps garble.
+ */
+export function headUnits(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = max > 0 && isHigh(text.charCodeAt(max - 1)) ? max - 1 : max;
+  return text.slice(0, Math.max(0, end));
+}
+
+/** The last `max` UTF-16 units of `text`, never starting inside a surrogate pair. */
+export function tailUnits(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let start = text.length - Math.max(0, max);
+  if (start < text.length && isLow(text.charCodeAt(start))) start++;
+  return text.slice(start);
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(s / 86_400);

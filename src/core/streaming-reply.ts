@@ -1,4 +1,5 @@
 import type { Outbound, RichText, SentRef } from './message.js';
+import { headUnits, tailUnits } from './render.js';
 
 /**
  * A reply that grows while a model streams it: the first text is sent as soon as it exists (or a
@@ -133,11 +134,11 @@ export class StreamingReply {
 
 /** While streaming, a long answer shows its latest part. */
 function tail(text: string, max: number): string {
-  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
+  return text.length <= max ? text : `…${tailUnits(text, max - 1)}`;
 }
 
 function truncateForFail(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  return text.length <= max ? text : `${headUnits(text, max - 1)}…`;
 }
 
 /** Splits plain text into pieces of at most `max` characters, at line breaks, then spaces, where it can. */

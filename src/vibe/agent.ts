@@ -12,6 +12,7 @@ import type { VibeSession, VibeStore } from './store.js';
 import { runTool, VIBE_TOOLS, type ApprovalRequest } from './tools.js';
 import type { SandboxKind } from './sandbox.js';
 import type { Workspace } from './workspace.js';
+import { headUnits } from '../core/render.js';
 
 /**
  * One /vibe turn: the person's message, then model steps until Claude stops asking for tools (or
@@ -111,7 +112,7 @@ export class VibeAgent {
             approve: (req) => this.approve(session, req, io),
           });
           show(`${shown && !shown.endsWith('\n') ? '\n' : ''}• ${outcome.summary}\n`);
-          results.push({ type: 'tool_result', toolUseId: call.id, content: outcome.result.slice(0, 100_000), ...(outcome.isError ? { isError: true } : {}) });
+          results.push({ type: 'tool_result', toolUseId: call.id, content: headUnits(outcome.result, 100_000), ...(outcome.isError ? { isError: true } : {}) });
         }
         store.addMessage(session.id, 'user', results, clock.now());
         if (io.signal.aborted) break;

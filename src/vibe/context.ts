@@ -1,5 +1,6 @@
 import type { AgentMessage, ContentBlock } from '../llm/types.js';
 import type { StoredMessage } from './store.js';
+import { headUnits } from '../core/render.js';
 
 /**
  * What of a session goes back to the model: the most recent messages verbatim, within a token
@@ -66,8 +67,8 @@ export function transcript(messages: StoredMessage[]): string {
       m.content
         .map((b) => {
           if (b.type === 'text') return `${m.role === 'user' ? 'Person' : 'Claude'}: ${b.text}`;
-          if (b.type === 'tool_use') return `Claude used ${b.name} ${JSON.stringify(b.input).slice(0, 300)}`;
-          return `Result${b.isError ? ' (error)' : ''}: ${b.content.slice(0, 300)}`;
+          if (b.type === 'tool_use') return `Claude used ${b.name} ${headUnits(JSON.stringify(b.input), 300)}`;
+          return `Result${b.isError ? ' (error)' : ''}: ${headUnits(b.content, 300)}`;
         })
         .join('\n'),
     )

@@ -14,6 +14,7 @@ import type { SandboxKind } from './sandbox.js';
 import type { VibeSession, VibeStore } from './store.js';
 import type { ApprovalRequest } from './tools.js';
 import { Workspace, WorkspaceError } from './workspace.js';
+import { headUnits } from '../core/render.js';
 
 /**
  * /vibe for the handler: sessions and projects, and turns run in the background (so a button
@@ -187,7 +188,7 @@ export class VibeService {
     const what = req.kind === 'command' ? 'Run this command?' : req.kind === 'delete' ? 'Delete this file?' : 'Allow this change?';
     // A long change is shown in part, and attached whole as a file, so the person sees all of it.
     const long = req.detail.length > APPROVAL_DETAIL_MAX;
-    const detail = long ? `${req.detail.slice(0, APPROVAL_DETAIL_MAX)}\n… (${req.detail.length - APPROVAL_DETAIL_MAX} more characters: the whole of it is in the attached file)` : req.detail;
+    const detail = long ? `${headUnits(req.detail, APPROVAL_DETAIL_MAX)}\n… (${req.detail.length - APPROVAL_DETAIL_MAX} more characters: the whole of it is in the attached file)` : req.detail;
     const document = long ? { name: req.kind === 'command' ? 'command.sh' : 'change.diff', data: Buffer.from(req.detail) } : undefined;
     const secs = Math.round(this.d.config.approvalTimeoutMs / 1000);
     const buttons: Button[][] = [

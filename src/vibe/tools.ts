@@ -4,6 +4,7 @@ import type { ToolSpec } from '../llm/types.js';
 import type { SandboxKind } from './sandbox.js';
 import { runSandboxed } from './sandbox.js';
 import { isSecretPath, lineDiffStats, Workspace, WorkspaceError } from './workspace.js';
+import { headUnits } from '../core/render.js';
 
 /**
  * The only things the model can do in a workspace, each checked here: list, read, search, create
@@ -186,5 +187,5 @@ async function dispatch<K extends keyof typeof inputs>(name: K, input: z.infer<(
 
 function oneLine(command: string): string {
   const first = command.split('\n')[0]!;
-  return first.length > 60 || command.includes('\n') ? `${first.slice(0, 57)}…` : first;
+  return first.length > 60 || command.includes('\n') ? `${headUnits(first, 57)}…` : first;
 }

@@ -361,14 +361,17 @@ export class ClusterActions {
     const { config, client } = this.d;
     const polls = Math.floor(Math.max(config.taskTimeoutMs, NODE_FOLLOW_MIN_MS) / config.taskPollMs) + 1;
     let wentDown = false;
+    let failedReads = 0;
     for (let i = 0; i < polls; i++) {
       this.abort.signal.throwIfAborted();
-      // While a node reboots, the API host itself may be it: an error reads as "down".
       const status = await client.resources('node', { signal: this.abort.signal }).then(
         (nodes) => nodes.find((n) => n.node === a.node)?.status ?? 'offline',
-        () => 'offline' as const,
+        () => 'unreadable' as const,
       );
-      if (status !== 'online') wentDown = true;
+      // While a node reboots, the API host itself may be it, so an unreadable API counts as "down";
+      // but only twice in a row: one failed read is a blip, not a node going away.
+      failedReads = status === 'unreadable' ? failedReads + 1 : 0;
+      if (status === 'unreadable' ? failedReads >= 2 : status !== 'online') wentDown = true;
       if (a.action === 'node shutdown' && wentDown) return { done: true, ok: true };
       if (a.action === 'node reboot' && wentDown && status === 'online') return { done: true, ok: true };
       await pauseUnlessAborted(config.taskPollMs, this.abort.signal);

@@ -138,6 +138,8 @@ export interface FakeProxmoxOptions {
   lockErrors?: 'task' | 'sync';
   /** How long a rebooted node stays offline (default 50 ms). */
   nodeRebootMs?: number;
+  /** How long a node takes to go offline after a shutdown or reboot command (default 0: at once). */
+  nodeGoesDownMs?: number;
   /** Start empty instead of with the default cluster (DEFAULT_* below). */
   empty?: boolean;
 }
@@ -244,6 +246,7 @@ export class FakeProxmox {
   lockErrors: 'task' | 'sync';
   authFailDelayMs: number;
   nodeRebootMs: number;
+  nodeGoesDownMs: number;
 
   private nextPid = 0x1a2b0;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -266,6 +269,7 @@ export class FakeProxmox {
     this.lockErrors = opts.lockErrors ?? 'task';
     this.authFailDelayMs = opts.authFailDelayMs ?? 0;
     this.nodeRebootMs = opts.nodeRebootMs ?? 50;
+    this.nodeGoesDownMs = opts.nodeGoesDownMs ?? 0;
     for (const t of opts.tokens ?? [ADMIN_TOKEN, READER_TOKEN, NOACL_TOKEN]) this.tokens.set(t.tokenId, { ...t, privileges: [...t.privileges] });
     if (!opts.empty) {
       const c = defaultCluster();
@@ -715,6 +719,18 @@ export class FakeProxmox {
   }
 
   private powerNode(node: FakeNode, command: 'reboot' | 'shutdown'): void {
+    if (this.nodeGoesDownMs > 0) {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.nodeDown(node, command);
+      }, this.nodeGoesDownMs);
+      this.timers.add(t);
+      return;
+    }
+    this.nodeDown(node, command);
+  }
+
+  private nodeDown(node: FakeNode, command: 'reboot' | 'shutdown'): void {
     node.status = 'offline';
     for (const g of this.guests.values()) if (g.node === node.node) Object.assign(g, { status: 'stopped', paused: false, cpu: 0, mem: 0, uptime: 0 });
     if (command === 'reboot') {

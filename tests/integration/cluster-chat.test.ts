@@ -184,6 +184,19 @@ describe('RED actions need the asker to confirm in time', () => {
     expect(h.memory.sent.filter((m) => m.kind === 'edit').at(-1)!.out.text).toBe('Node pve2: rebooted and back online.');
     expect(h.posts()).toEqual(['/nodes/pve2/status']);
   });
+  it('one failed read while following a node shutdown is not taken for the node going down', async () => {
+    h = await makeClusterHarness({ fake: { nodeGoesDownMs: 300 } });
+    await h.say(ADMIN, '/node pve2 shutdown');
+    h.pve.fault = { kind: 'drop', times: 1, method: 'GET', path: /cluster\/resources/ };
+    expect((await h.press(ADMIN, confirmData(h)!)).texts).toEqual(['Shutting down node pve2…']);
+    await h.settle();
+    expect(h.memory.sent.filter((m) => m.kind === 'edit').at(-1)!.out.text).toBe('Node pve2: shut down.');
+    // The dropped read was followed by reads that still saw the node up, before it went down.
+    const reads = h.pve.requests.filter((r) => r.method === 'GET' && r.path.includes('cluster/resources'));
+    const dropped = reads.findIndex((r) => r.status === -1);
+    expect(dropped).toBeGreaterThanOrEqual(0);
+    expect(reads.slice(dropped + 1).filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe('BLACK and lockdown', () => {

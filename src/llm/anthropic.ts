@@ -58,7 +58,7 @@ export class AnthropicProvider implements LlmProvider, AgentProvider {
         }
       }
     } catch (err) {
-      throw this.toLlmError(err, req.signal);
+      throw withUsage(this.toLlmError(err, req.signal), usage, text.length);
     }
     return { text, provider: 'claude', model: this.model, usage, ...(stopReason ? { stopReason } : {}) };
   }
@@ -105,7 +105,7 @@ export class AnthropicProvider implements LlmProvider, AgentProvider {
         }
       }
     } catch (err) {
-      throw this.toLlmError(err, req.signal);
+      throw withUsage(this.toLlmError(err, req.signal), usage, blocks.reduce((n, b) => n + (b ? (b.kind === 'text' ? b.text.length : b.json.length) : 0), 0));
     }
     const content: ContentBlock[] = [];
     for (const b of blocks) {
@@ -159,4 +159,15 @@ function toAnthropicMessage(m: AgentRequest['messages'][number]): Anthropic.Mess
 /** Input-side usage as message_start reports it (output tokens follow in message_delta). */
 function startUsage(u: Anthropic.Usage): LlmUsage {
   return { inputTokens: u.input_tokens ?? 0, outputTokens: u.output_tokens ?? 0, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 };
+}
+
+/**
+ * Puts what a failed or stopped call had used on its error, so the ledger and budgets count it:
+ * the usage reported so far, with output tokens estimated from what streamed (about 4 characters
+ * a token) when the closing count never came.
+ */
+function withUsage(e: LlmError, usage: LlmUsage, streamedChars: number): LlmError {
+  const used = { ...usage, outputTokens: Math.max(usage.outputTokens, Math.ceil(streamedChars / 4)) };
+  if (used.inputTokens + used.outputTokens + used.cacheReadTokens + used.cacheWriteTokens > 0) e.usage = used;
+  return e;
 }

@@ -43,6 +43,7 @@ export interface LlmServiceDeps {
 }
 
 const OTHER: Record<ProviderName, ProviderName> = { claude: 'local', local: 'claude' };
+const ZERO_USAGE = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 
 export class LlmService {
   constructor(readonly d: LlmServiceDeps) {}
@@ -101,7 +102,7 @@ export class LlmService {
         } catch (err) {
           const e = err instanceof LlmError ? err : new LlmError('bad_response', 'The model failed unexpectedly.', name, { cause: err });
           if (!(err instanceof LlmError)) this.d.log.error({ err, provider: name }, 'model call failed unexpectedly');
-          this.record(opts, name, provider.model, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, e.kind, reason, clock.now() - t0);
+          this.record(opts, name, provider.model, e.usage ?? ZERO_USAGE, e.kind, reason, clock.now() - t0);
           lastError = e;
           if (req.signal?.aborted || !isRetryableElsewhere(e)) throw e;
           // An overloaded model often answers a moment later: once more before moving on.
@@ -143,7 +144,7 @@ export class LlmService {
         return res;
       } catch (err) {
         const e = err instanceof LlmError ? err : new LlmError('bad_response', 'The model failed unexpectedly.', 'claude', { cause: err });
-        this.record({ userKey: opts.userKey, purpose: opts.purpose }, 'claude', provider.model, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, e.kind, 'tools need Claude', clock.now() - t0);
+        this.record({ userKey: opts.userKey, purpose: opts.purpose }, 'claude', provider.model, e.usage ?? ZERO_USAGE, e.kind, 'tools need Claude', clock.now() - t0);
         if (e.kind !== 'overloaded' || attempt > 1 || req.signal?.aborted) throw e;
         if (streamed) {
           streamed = false;

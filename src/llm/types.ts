@@ -66,6 +66,11 @@ export type LlmErrorKind =
 /** A model call that failed, with one sentence safe to show a person. */
 export class LlmError extends Error {
   override readonly name = 'LlmError';
+  /**
+   * What the call used before it failed or was stopped (the provider bills it): the input the API
+   * reported at the start, and output tokens as far as they were counted or streamed.
+   */
+  usage?: LlmUsage;
   constructor(
     readonly kind: LlmErrorKind,
     readonly userMessage: string,

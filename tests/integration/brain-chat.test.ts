@@ -73,6 +73,20 @@ describe('status questions', () => {
   });
 });
 
+describe('the ledger counts what a failed call used', () => {
+  it('a Claude stream cut off mid-answer is billed for its input and what streamed, and the retry is billed too', async () => {
+    h = await makeBrainHarness();
+    h.claude.script({ text: 'x'.repeat(80), failAfterChars: 40, chunkChars: 8, usage: { input: 500, output: 20 } }, { text: 'Here it is.', usage: { input: 500, output: 5 } });
+    expect(await h.ask(ADMIN, 'write a bash script that rotates my logs')).toBe('Here it is.');
+    const rows = (h.ledger() as { provider: string; purpose: string; input_tokens: number; output_tokens: number; cost_nanos: number; outcome: string }[]).filter((r) => r.purpose === 'chat');
+    expect(rows.map((r) => [r.provider, r.outcome, r.input_tokens, r.output_tokens])).toEqual([
+      ['claude', 'overloaded', 500, 10],
+      ['claude', 'ok', 500, 5],
+    ]);
+    expect(rows[0]!.cost_nanos).toBe(500 * 3_000 + 10 * 15_000);
+  });
+});
+
 describe('fallback', () => {
   it('Claude down: the local model answers a Claude-routed message, and the failure is in the ledger', async () => {
     h = await makeBrainHarness();

@@ -99,7 +99,8 @@ export class VibeStore {
       always: db.prepare('UPDATE vibe_sessions SET always_allow = 1, updated_at = ? WHERE id = ?'),
       summary: db.prepare('UPDATE vibe_sessions SET summary = ?, updated_at = ? WHERE id = ?'),
       addMessage: db.prepare('INSERT INTO vibe_messages (session_id, role, content, at) VALUES (?, ?, ?, ?)'),
-      messages: db.prepare('SELECT id, role, content, summarized FROM vibe_messages WHERE session_id = ? ORDER BY id'),
+      // Folded messages live on in the summary: not read back (nor parsed) at every step.
+      messages: db.prepare('SELECT id, role, content, summarized FROM vibe_messages WHERE session_id = ? AND summarized = 0 ORDER BY id'),
       fold: db.prepare('UPDATE vibe_messages SET summarized = 1 WHERE session_id = ? AND id <= ?'),
       project: db.prepare('SELECT project FROM vibe_prefs WHERE user_key = ?'),
       setProject: db.prepare('INSERT INTO vibe_prefs (user_key, project, updated_at) VALUES (?, ?, ?) ON CONFLICT(user_key) DO UPDATE SET project = excluded.project, updated_at = excluded.updated_at'),

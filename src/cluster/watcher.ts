@@ -2,7 +2,6 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Notices } from '../core/notices.js';
 import type { Roles } from '../access/roles.js';
-import { parseIdentity } from '../access/roles.js';
 import type { ClusterConfig } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { isClusterError } from './errors.js';
@@ -10,6 +9,7 @@ import type { ProxmoxClient } from './proxmox.js';
 import type { ClusterStore } from './store.js';
 import { diffCluster, type AlertChange } from './watch.js';
 import { afterColon } from './format.js';
+import { adminChats } from '../access/admin-chats.js';
 
 /**
  * The cluster watch: reads nodes and guests, works out what changed (watch.ts), and in one
@@ -69,21 +69,12 @@ export class ClusterWatcher {
     return { nodes: nodes.length, guests: guests.length, raised, cleared: clear.map((c) => c.key) };
   }
 
-  /** Admins, each in their own private chat (the chat id of a private chat is the user's id). */
-  private admins(): { key: string; chatId: string }[] {
-    return this.d.roles
-      .list()
-      .filter((u) => u.role === 'admin')
-      .map((u) => ({ key: u.key, id: parseIdentity(u.key) }))
-      .filter((u): u is { key: string; id: NonNullable<typeof u.id> } => u.id !== undefined)
-      .map((u) => ({ key: u.key, chatId: u.id.userId }));
-  }
-
   /** Writes alerts, clears and the seen map, and queues the notices, all or nothing. Returns the keys raised. */
   private apply(raise: AlertChange[], clear: AlertChange[], seen: { before: ReadonlyMap<string, string>; after: Map<string, string> } | undefined): string[] {
     const { store, db, clock } = this.d;
     const now = clock.now();
-    const admins = this.admins();
+    // Read only when someone is to be told: the watcher runs every minute and nearly always has nothing to say.
+    const admins = raise.length || clear.length ? adminChats(this.d.roles) : [];
     const raised: string[] = [];
     db.transaction(() => {
       for (const r of raise) {

@@ -3,10 +3,9 @@ import type { Db } from '../src/storage/database.js';
 
 /**
  * Nightly: writes pending memory recalls, deletes expired memories (old versions included) and
- * chat turns older than CHAT_RETENTION_DAYS. chat_turns belongs to the LLM module (migration 014);
- * until that migration exists there is nothing to delete.
+ * chat turns older than CHAT_RETENTION_DAYS (the LLM module's table, through its Conversation;
+ * a database without that table yet has none to delete).
  */
-
 function hasTable(db: Db, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
@@ -18,7 +17,7 @@ const memoryCleanup: Job = {
   async run(s) {
     const { touched, expired } = s.memory.cleanup();
     const before = s.clock.now() - s.config.memory.chatRetentionDays * 86_400_000;
-    const turns = hasTable(s.db, 'chat_turns') ? s.db.prepare('DELETE FROM chat_turns WHERE at < ?').run(before).changes : 0;
+    const turns = hasTable(s.db, 'chat_turns') ? s.conversation.prune(before) : 0;
     return `recalls written=${touched} expired memories=${expired} chat_turns=${turns}`;
   },
 };

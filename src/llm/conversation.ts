@@ -13,7 +13,7 @@ export class Conversation {
     this.sql = {
       add: db.prepare('INSERT INTO chat_turns (user_key, chat_id, role, text, at) VALUES (?, ?, ?, ?, ?)'),
       recent: db.prepare('SELECT role, text FROM chat_turns WHERE user_key = ? AND chat_id = ? ORDER BY id DESC LIMIT 200'),
-      clear: db.prepare('DELETE FROM chat_turns WHERE user_key = ? AND chat_id = ?'),
+      prune: db.prepare('DELETE FROM chat_turns WHERE at < ?'),
     };
   }
 
@@ -40,7 +40,8 @@ export class Conversation {
     return out;
   }
 
-  clear(userKey: string, chatId: string): number {
-    return this.sql.clear.run(userKey, chatId).changes;
+  /** Deletes turns older than `before` (past CHAT_RETENTION_DAYS); returns how many. */
+  prune(before: number): number {
+    return this.sql.prune.run(before).changes;
   }
 }

@@ -10,8 +10,6 @@ import { indexText, RECENCY_HALF_MS, RECENCY_WEIGHT } from './query.js';
 export type Tier = 'session' | 'short' | 'long';
 export type Source = 'explicit' | 'extracted';
 
-export const TIERS: readonly Tier[] = ['session', 'short', 'long'];
-
 export interface Memory {
   id: number;
   /** `channel:userId`. */

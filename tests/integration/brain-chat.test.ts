@@ -85,6 +85,21 @@ describe('the ledger counts what a failed call used', () => {
     ]);
     expect(rows[0]!.cost_nanos).toBe(500 * 3_000 + 10 * 15_000);
   });
+
+  it('the nightly maintenance forgets calls older than 400 days, and only those', async () => {
+    h = await makeBrainHarness();
+    h.local.script({ text: 'Hi!' }, { text: 'Hi again!' });
+    await h.ask(ADMIN, 'hello');
+    h.clock.advance(10 * 86_400_000);
+    await h.ask(ADMIN, 'hello');
+    await h.settle();
+    const chatCalls = () => (h!.ledger() as { purpose: string }[]).filter((r) => r.purpose === 'chat').length;
+    expect(chatCalls()).toBe(2);
+    h.clock.advance(395 * 86_400_000);
+    const maintenance = (await import('../../jobs/maintenance.js')).default;
+    expect(await maintenance.run(h.app.services, new AbortController().signal)).toMatch(/llm_calls=[1-9]\d*;/);
+    expect(chatCalls()).toBe(1);
+  });
 });
 
 describe('fallback', () => {

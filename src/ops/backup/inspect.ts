@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { Db } from '../../storage/database.js';
 import { schemaVersion } from '../../storage/migrations.js';
 
@@ -48,14 +47,4 @@ export function inspectDatabase(db: Db, opts: { quick?: boolean; counts?: boolea
     if (Number.isFinite(t)) takenAt = t;
   }
   return { integrity, hasMigrations, schema: hasMigrations ? schemaVersion(db) : 0, tables, takenAt };
-}
-
-/** Opens a file for inspection only. Throws SQLite's error for a file that is not a database. */
-export function inspectFile(path: string, opts: { quick?: boolean; counts?: boolean } = {}): DatabaseReport {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return inspectDatabase(db, opts);
-  } finally {
-    db.close();
-  }
 }
